@@ -1,0 +1,17 @@
+//! The peer engine shared by servers and clients.
+//!
+//! One [`Peer`] runs per connection. It owns the read loop, matches responses to the requests
+//! this side sent (with timeouts that reset on progress), routes progress notifications by
+//! token, runs inbound requests concurrently with a cancellation token each, answers
+//! `ping`, bounds everything it holds, and shuts down gracefully.
+
+mod config;
+mod error;
+mod handler;
+mod peer;
+mod run;
+
+pub use config::PeerConfig;
+pub use error::PeerError;
+pub use handler::{Handler, RequestContext};
+pub use peer::{Peer, PeerHandle, ProgressCallback, ProgressUpdate, RequestOptions};

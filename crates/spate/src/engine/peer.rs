@@ -1,0 +1,350 @@
+//! The sending side of a connection: ids, the pending-request map, timeouts and progress.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use spate_protocol::jsonrpc::to_raw;
+use spate_protocol::{ErrorObject, Message, Notification, Request, RequestId, Response};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::{Handler, PeerConfig, PeerError};
+use crate::transport::Transport;
+
+/// One progress notification for a request this side sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressUpdate {
+    /// Progress so far; strictly increasing.
+    pub progress: f64,
+    /// The total, when known.
+    pub total: Option<f64>,
+    /// A human-readable message.
+    pub message: Option<String>,
+}
+
+/// Called for each progress notification of a request.
+pub type ProgressCallback = Arc<dyn Fn(ProgressUpdate) + Send + Sync>;
+
+/// Options of one outgoing request.
+#[derive(Clone, Default)]
+pub struct RequestOptions {
+    /// Overrides [`PeerConfig::request_timeout`].
+    pub timeout: Option<Duration>,
+    /// Asks for progress: a token is added to `params._meta` and updates go here.
+    pub progress: Option<ProgressCallback>,
+    /// Cancelling this token cancels the request (a `notifications/cancelled` is sent).
+    pub cancel: Option<CancellationToken>,
+}
+
+impl std::fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+type Outcome = Result<Box<RawValue>, ErrorObject>;
+
+pub(super) struct ProgressRoute {
+    callback: ProgressCallback,
+    last: Option<f64>,
+    news: Arc<Notify>,
+}
+
+pub(super) struct Shared {
+    pub(super) config: PeerConfig,
+    pub(super) outbound: mpsc::Sender<Vec<u8>>,
+    next_id: AtomicI64,
+    pending: Mutex<HashMap<RequestId, oneshot::Sender<Outcome>>>,
+    progress: Mutex<HashMap<RequestId, ProgressRoute>>,
+    pub(super) in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// Cancelled when the connection has closed.
+    pub(super) closed: CancellationToken,
+}
+
+/// A cheap, clonable handle to a connection: send requests and notifications to the peer.
+#[derive(Clone)]
+pub struct PeerHandle {
+    pub(super) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for PeerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerHandle").finish_non_exhaustive()
+    }
+}
+
+/// A running connection: the handle plus the task that drives it.
+pub struct Peer {
+    /// Sends to the other side.
+    pub handle: PeerHandle,
+    /// Ends when the connection has closed and shutdown has finished.
+    pub task: JoinHandle<()>,
+}
+
+impl Peer {
+    /// Starts driving a transport with a handler. Must be called inside a tokio runtime.
+    pub fn spawn(transport: Transport, handler: Arc<dyn Handler>, config: PeerConfig) -> Peer {
+        let shared = Arc::new(Shared {
+            config,
+            outbound: transport.outbound,
+            next_id: AtomicI64::new(1),
+            pending: Mutex::new(HashMap::new()),
+            progress: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            closed: CancellationToken::new(),
+        });
+        let handle = PeerHandle { shared };
+        let task = tokio::spawn(super::run::run(handle.clone(), transport.inbound, handler));
+        Peer { handle, task }
+    }
+}
+
+/// Removes a pending request's entries if its future is dropped early, and tells the peer.
+struct PendingGuard<'a> {
+    peer: &'a PeerHandle,
+    id: RequestId,
+    armed: bool,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        self.peer.forget(&self.id);
+        if self.armed {
+            self.peer
+                .send_cancel(&self.id, "request abandoned by the caller");
+        }
+    }
+}
+
+impl PeerHandle {
+    /// Sends a request with typed params and waits for its result.
+    pub async fn request<P: Serialize + ?Sized>(
+        &self,
+        method: &str,
+        params: &P,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, PeerError> {
+        self.request_raw(method, Some(to_raw(params)), options)
+            .await
+    }
+
+    /// Sends a request with raw params and waits for its result.
+    pub async fn request_raw(
+        &self,
+        method: &str,
+        mut params: Option<Box<RawValue>>,
+        options: RequestOptions,
+    ) -> Result<Box<RawValue>, PeerError> {
+        let shared = &self.shared;
+        if shared.closed.is_cancelled() {
+            return Err(PeerError::Closed);
+        }
+        let id = RequestId::Number(shared.next_id.fetch_add(1, Ordering::Relaxed));
+        let (tx, mut rx) = oneshot::channel();
+        {
+            let mut pending = lock(&shared.pending);
+            if pending.len() >= shared.config.max_pending {
+                return Err(PeerError::Busy(shared.config.max_pending));
+            }
+            pending.insert(id.clone(), tx);
+        }
+        let mut guard = PendingGuard {
+            peer: self,
+            id: id.clone(),
+            armed: false,
+        };
+        let news = Arc::new(Notify::new());
+        if let Some(callback) = options.progress.clone() {
+            params = Some(with_progress_token(params.as_deref(), &id));
+            lock(&shared.progress).insert(
+                id.clone(),
+                ProgressRoute {
+                    callback,
+                    last: None,
+                    news: news.clone(),
+                },
+            );
+        }
+        let message = Message::Request(Request {
+            id: id.clone(),
+            method: method.to_owned(),
+            params,
+        });
+        if shared.outbound.send(message.encode()).await.is_err() {
+            return Err(PeerError::Closed);
+        }
+        guard.armed = true;
+
+        let idle = options.timeout.unwrap_or(shared.config.request_timeout);
+        let start = tokio::time::Instant::now();
+        let hard_deadline = start + shared.config.max_request_timeout.max(idle);
+        let mut deadline = (start + idle).min(hard_deadline);
+        let cancel = options.cancel.unwrap_or_default();
+        loop {
+            tokio::select! {
+                outcome = &mut rx => {
+                    guard.armed = false;
+                    return match outcome {
+                        Ok(Ok(result)) => Ok(result),
+                        Ok(Err(error)) => Err(PeerError::Remote(error)),
+                        Err(_) => Err(PeerError::Closed),
+                    };
+                }
+                () = news.notified() => {
+                    deadline = (tokio::time::Instant::now() + idle).min(hard_deadline);
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    guard.armed = false;
+                    self.send_cancel(&id, "request timed out");
+                    return Err(PeerError::Timeout(start.elapsed()));
+                }
+                () = cancel.cancelled() => {
+                    guard.armed = false;
+                    self.send_cancel(&id, "request cancelled by the caller");
+                    return Err(PeerError::Cancelled);
+                }
+                () = shared.closed.cancelled() => {
+                    guard.armed = false;
+                    return Err(PeerError::Closed);
+                }
+            }
+        }
+    }
+
+    /// Sends a notification with typed params.
+    pub async fn notify<P: Serialize + ?Sized>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<(), PeerError> {
+        self.send(Notification::new(method, params).into()).await
+    }
+
+    /// Sends any message, waiting while the outbound queue is full.
+    pub async fn send(&self, message: Message) -> Result<(), PeerError> {
+        self.shared
+            .outbound
+            .send(message.encode())
+            .await
+            .map_err(|_| PeerError::Closed)
+    }
+
+    /// Whether the connection has closed.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.is_cancelled()
+    }
+
+    /// Resolves when the connection has closed.
+    pub async fn closed(&self) {
+        self.shared.closed.cancelled().await;
+    }
+
+    /// Requests currently outstanding (sent, not yet answered).
+    pub fn pending_count(&self) -> usize {
+        lock(&self.shared.pending).len()
+    }
+
+    /// Inbound requests currently being handled.
+    pub fn in_flight_count(&self) -> usize {
+        lock(&self.shared.in_flight).len()
+    }
+
+    fn forget(&self, id: &RequestId) {
+        lock(&self.shared.pending).remove(id);
+        lock(&self.shared.progress).remove(id);
+    }
+
+    fn send_cancel(&self, id: &RequestId, reason: &str) {
+        let note = Notification::new(
+            spate_protocol_methods::CANCELLED,
+            &serde_json::json!({ "requestId": id, "reason": reason }),
+        );
+        // Best effort: a full queue or closed connection means the peer will not hear it,
+        // and the late response (if any) is dropped anyway because the entry is gone.
+        let _ = self.shared.outbound.try_send(Message::from(note).encode());
+    }
+
+    /// Delivers a response from the peer to whoever waits for it; unknown ids are late and dropped.
+    pub(super) fn complete(&self, response: Response) {
+        let Some(id) = response.id else {
+            tracing::debug!("error response without id from peer: {:?}", response.body);
+            return;
+        };
+        let waiter = lock(&self.shared.pending).remove(&id);
+        lock(&self.shared.progress).remove(&id);
+        match waiter {
+            Some(tx) => {
+                let outcome = match response.body {
+                    spate_protocol::ResponseBody::Result(r) => Ok(r),
+                    spate_protocol::ResponseBody::Error(e) => Err(e),
+                };
+                let _ = tx.send(outcome);
+            }
+            None => tracing::debug!("dropping late or unknown response {id}"),
+        }
+    }
+
+    /// Routes a progress notification to its request; non-increasing values are dropped.
+    pub(super) fn route_progress(&self, token: &RequestId, update: ProgressUpdate) {
+        let mut routes = lock(&self.shared.progress);
+        let Some(route) = routes.get_mut(token) else {
+            tracing::debug!("progress for unknown token {token}");
+            return;
+        };
+        if route.last.is_some_and(|last| update.progress <= last) {
+            tracing::debug!("dropping non-increasing progress for {token}");
+            return;
+        }
+        route.last = Some(update.progress);
+        let callback = route.callback.clone();
+        route.news.notify_one();
+        drop(routes);
+        callback(update);
+    }
+
+    /// Fails every outstanding request (the connection is gone).
+    pub(super) fn fail_all_pending(&self) {
+        lock(&self.shared.pending).clear();
+        lock(&self.shared.progress).clear();
+    }
+}
+
+/// Names the engine itself needs, kept here so the engine does not depend on the whole model.
+mod spate_protocol_methods {
+    pub const CANCELLED: &str = "notifications/cancelled";
+}
+
+/// Adds `_meta.progressToken` to request params, keeping everything else.
+fn with_progress_token(params: Option<&RawValue>, token: &RequestId) -> Box<RawValue> {
+    let mut object = params
+        .and_then(|p| {
+            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(p.get()).ok()
+        })
+        .unwrap_or_default();
+    let meta = object
+        .entry("_meta")
+        .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    if let serde_json::Value::Object(meta) = meta {
+        meta.insert(
+            "progressToken".into(),
+            serde_json::to_value(token).unwrap_or_default(),
+        );
+    }
+    to_raw(&object)
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it: the maps hold no
+/// invariants a panic could break half-way.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

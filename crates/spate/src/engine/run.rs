@@ -1,0 +1,259 @@
+//! The receiving side of a connection: the read loop, request dispatch and shutdown.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use serde::Deserialize;
+use spate_protocol::jsonrpc::{Frame, decode};
+use spate_protocol::{
+    ErrorObject, Message, Notification, Request, RequestId, Response, error_code,
+};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::peer::lock;
+use super::{Handler, PeerHandle, ProgressUpdate, RequestContext};
+use crate::transport::InboundFrame;
+
+/// Error code for "too many requests in flight": implementation-defined range, legacy-safe.
+const SERVER_BUSY: i64 = -32000;
+
+pub(super) async fn run(
+    peer: PeerHandle,
+    mut inbound: mpsc::Receiver<InboundFrame>,
+    handler: Arc<dyn Handler>,
+) {
+    while let Some(frame) = inbound.recv().await {
+        match frame {
+            InboundFrame::TooLarge { limit } => {
+                let error = ErrorObject::new(
+                    error_code::INVALID_REQUEST,
+                    format!("Invalid Request: message exceeds the maximum size of {limit} bytes"),
+                );
+                let _ = peer.send(Response::error(None, error).into()).await;
+            }
+            InboundFrame::Bytes(bytes) => match decode(&bytes) {
+                Err(e) => {
+                    let _ = peer.send(e.to_response().into()).await;
+                }
+                Ok(Frame::Single(message)) => dispatch(&peer, &handler, message, None).await,
+                Ok(Frame::Batch(items)) => handle_batch(&peer, &handler, items).await,
+            },
+        }
+    }
+    shutdown(&peer, &handler).await;
+}
+
+async fn handle_batch(
+    peer: &PeerHandle,
+    handler: &Arc<dyn Handler>,
+    items: Vec<Result<Message, spate_protocol::jsonrpc::DecodeError>>,
+) {
+    if !handler.accepts_batches() {
+        let error = ErrorObject::new(
+            error_code::INVALID_REQUEST,
+            "Invalid Request: JSON-RPC batches are only allowed in protocol version 2025-03-26",
+        );
+        let _ = peer.send(Response::error(None, error).into()).await;
+        return;
+    }
+    // Each request of the batch answers into this channel; the answers go out as one array.
+    let (tx, mut rx) = mpsc::channel::<Response>(items.len().max(1));
+    let mut expected = 0usize;
+    for item in items {
+        match item {
+            Err(e) => {
+                expected += 1;
+                let _ = tx.send(e.to_response()).await;
+            }
+            Ok(message) => {
+                if matches!(message, Message::Request(_)) {
+                    expected += 1;
+                }
+                dispatch(peer, handler, message, Some(tx.clone())).await;
+            }
+        }
+    }
+    drop(tx);
+    if expected == 0 {
+        return;
+    }
+    let peer = peer.clone();
+    tokio::spawn(async move {
+        let mut answers = Vec::with_capacity(expected);
+        while let Some(response) = rx.recv().await {
+            answers.push(Message::Response(response));
+        }
+        if !answers.is_empty() {
+            let bytes = serde_json::to_vec(&answers).unwrap_or_default();
+            let _ = peer.shared.outbound.send(bytes).await;
+        }
+    });
+}
+
+/// Handles one message. `batch` collects responses when the message came in a batch.
+async fn dispatch(
+    peer: &PeerHandle,
+    handler: &Arc<dyn Handler>,
+    message: Message,
+    batch: Option<mpsc::Sender<Response>>,
+) {
+    match message {
+        Message::Response(response) => peer.complete(response),
+        Message::Notification(notification) => on_notification(peer, handler, notification).await,
+        Message::Request(request) => on_request(peer, handler, request, batch).await,
+    }
+}
+
+async fn on_notification(
+    peer: &PeerHandle,
+    handler: &Arc<dyn Handler>,
+    notification: Notification,
+) {
+    match notification.method.as_str() {
+        "notifications/cancelled" => {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Cancelled {
+                request_id: Option<RequestId>,
+            }
+            // Invalid cancellations are ignored, as the spec asks.
+            if let Ok(Cancelled {
+                request_id: Some(id),
+            }) = notification.parse_params()
+            {
+                if let Some(token) = lock(&peer.shared.in_flight).get(&id) {
+                    token.cancel();
+                }
+            }
+        }
+        "notifications/progress" => {
+            #[derive(Deserialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Progress {
+                progress_token: RequestId,
+                progress: f64,
+                total: Option<f64>,
+                message: Option<String>,
+            }
+            if let Ok(p) = notification.parse_params::<Progress>() {
+                peer.route_progress(
+                    &p.progress_token,
+                    ProgressUpdate {
+                        progress: p.progress,
+                        total: p.total,
+                        message: p.message,
+                    },
+                );
+            }
+        }
+        _ => handler.on_notification(notification, peer).await,
+    }
+}
+
+async fn on_request(
+    peer: &PeerHandle,
+    handler: &Arc<dyn Handler>,
+    request: Request,
+    batch: Option<mpsc::Sender<Response>>,
+) {
+    let id = request.id.clone();
+    let answer = |response: Response| deliver(peer.clone(), batch.clone(), response);
+    if request.method == "ping" {
+        answer(Response::result(id, &serde_json::json!({}))).await;
+        return;
+    }
+    let cancel = CancellationToken::new();
+    let refusal = {
+        let mut in_flight = lock(&peer.shared.in_flight);
+        let limit = peer.shared.config.max_in_flight;
+        if in_flight.contains_key(&id) {
+            Some(ErrorObject::new(
+                error_code::INVALID_REQUEST,
+                format!("Invalid Request: request id {id} is already in use"),
+            ))
+        } else if in_flight.len() >= limit {
+            Some(ErrorObject::new(
+                SERVER_BUSY,
+                format!("Server busy: {limit} requests already in flight; retry later"),
+            ))
+        } else {
+            in_flight.insert(id.clone(), cancel.clone());
+            None
+        }
+    };
+    if let Some(error) = refusal {
+        answer(Response::error(Some(id), error)).await;
+        return;
+    }
+    let context = RequestContext {
+        peer: peer.clone(),
+        id: id.clone(),
+        cancel: cancel.clone(),
+    };
+    let work = handler.on_request(request, context);
+    let peer = peer.clone();
+    tokio::spawn(async move {
+        let outcome = AssertUnwindSafe(work).catch_unwind().await;
+        lock(&peer.shared.in_flight).remove(&id);
+        if cancel.is_cancelled() {
+            return; // the peer cancelled it: no response, as the spec asks
+        }
+        let response = match outcome {
+            Ok(Ok(result)) => Response {
+                id: Some(id),
+                body: spate_protocol::ResponseBody::Result(result),
+            },
+            Ok(Err(error)) => Response::error(Some(id), error),
+            Err(panic) => {
+                let what = panic_message(&panic);
+                tracing::error!("handler panicked: {what}");
+                Response::error(
+                    Some(id),
+                    ErrorObject::internal(format!("Internal error: handler panicked: {what}")),
+                )
+            }
+        };
+        deliver(peer, batch, response).await;
+    });
+}
+
+/// Sends a response to the peer, or into the batch it belongs to.
+async fn deliver(peer: PeerHandle, batch: Option<mpsc::Sender<Response>>, response: Response) {
+    match batch {
+        Some(tx) => {
+            let _ = tx.send(response).await;
+        }
+        None => {
+            let _ = peer.send(response.into()).await;
+        }
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_owned()
+    }
+}
+
+/// The peer has gone (or stopped sending): let running handlers answer within the grace
+/// period, cancel the rest, and fail what this side was still waiting for.
+async fn shutdown(peer: &PeerHandle, handler: &Arc<dyn Handler>) {
+    peer.fail_all_pending();
+    // Handlers awaiting an answer from the peer would wait forever: signal closure first so
+    // their outgoing requests fail fast with `Closed`.
+    peer.shared.closed.cancel();
+    let deadline = tokio::time::Instant::now() + peer.shared.config.shutdown_grace;
+    while peer.in_flight_count() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    for token in lock(&peer.shared.in_flight).values() {
+        token.cancel();
+    }
+    handler.on_close();
+}

@@ -1,0 +1,60 @@
+//! Transports: how frames (one JSON-RPC message or batch each) travel between two peers.
+//!
+//! A transport is a pair of bounded channels: [`Transport::inbound`] yields frames as bytes
+//! (or a framing error), [`Transport::outbound`] takes encoded frames to write. The engine
+//! never sees sockets or pipes, so stdio, HTTP streams and in-memory pipes look the same.
+
+pub mod stdio;
+
+use tokio::sync::mpsc;
+
+/// One unit read off a transport.
+#[derive(Debug)]
+pub enum InboundFrame {
+    /// The bytes of one frame (without the newline on stdio).
+    Bytes(Vec<u8>),
+    /// A frame longer than the configured maximum was skipped.
+    TooLarge {
+        /// The limit it broke, in bytes.
+        limit: usize,
+    },
+}
+
+/// Both directions of a connection, as bounded channels.
+#[derive(Debug)]
+pub struct Transport {
+    /// Frames from the peer; `None` once the peer has gone.
+    pub inbound: mpsc::Receiver<InboundFrame>,
+    /// Encoded frames to the peer. Sending waits while the writer is behind (backpressure).
+    pub outbound: mpsc::Sender<Vec<u8>>,
+}
+
+impl Transport {
+    /// Two transports wired to each other in memory: what one sends, the other receives.
+    ///
+    /// Useful for tests and for embedding a server and a client in one process.
+    pub fn pair(capacity: usize) -> (Transport, Transport) {
+        let (a_tx, a_rx) = mpsc::channel::<Vec<u8>>(capacity);
+        let (b_tx, b_rx) = mpsc::channel::<Vec<u8>>(capacity);
+        (
+            Self::bridge(a_tx, b_rx, capacity),
+            Self::bridge(b_tx, a_rx, capacity),
+        )
+    }
+
+    fn bridge(
+        outbound: mpsc::Sender<Vec<u8>>,
+        mut from_peer: mpsc::Receiver<Vec<u8>>,
+        capacity: usize,
+    ) -> Transport {
+        let (in_tx, inbound) = mpsc::channel(capacity);
+        tokio::spawn(async move {
+            while let Some(bytes) = from_peer.recv().await {
+                if in_tx.send(InboundFrame::Bytes(bytes)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Transport { inbound, outbound }
+    }
+}

@@ -1,0 +1,176 @@
+//! Newline-delimited JSON-RPC over byte streams: a process's stdin/stdout, a child's pipes,
+//! or any other `AsyncRead`/`AsyncWrite` pair (Unix sockets, TCP).
+//!
+//! Lines are bounded: a line longer than the limit is skipped up to its newline and reported
+//! as [`InboundFrame::TooLarge`], so one hostile message cannot exhaust memory or end the
+//! connection.
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+use super::{InboundFrame, Transport};
+
+/// Limits of a stdio transport.
+#[derive(Debug, Clone, Copy)]
+pub struct StdioLimits {
+    /// The longest accepted line, in bytes (default 16 MiB).
+    pub max_message_size: usize,
+    /// Frames buffered in each direction (default 64).
+    pub queue: usize,
+}
+
+impl Default for StdioLimits {
+    fn default() -> Self {
+        Self {
+            max_message_size: 16 * 1024 * 1024,
+            queue: 64,
+        }
+    }
+}
+
+/// A transport over a reader and a writer, one JSON message per line.
+pub fn from_streams<R, W>(reader: R, writer: W, limits: StdioLimits) -> Transport
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (in_tx, inbound) = mpsc::channel(limits.queue);
+    let (outbound, out_rx) = mpsc::channel(limits.queue);
+    tokio::spawn(read_lines(
+        BufReader::new(reader),
+        in_tx,
+        limits.max_message_size,
+    ));
+    tokio::spawn(write_lines(writer, out_rx));
+    Transport { inbound, outbound }
+}
+
+/// A transport over this process's stdin and stdout (what an MCP server launched by a client uses).
+pub fn process_stdio(limits: StdioLimits) -> Transport {
+    from_streams(tokio::io::stdin(), tokio::io::stdout(), limits)
+}
+
+async fn read_lines<R: AsyncBufRead + Unpin>(
+    mut reader: R,
+    frames: mpsc::Sender<InboundFrame>,
+    max: usize,
+) {
+    loop {
+        let frame = match read_bounded_line(&mut reader, max).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::debug!("stdio read failed: {e}");
+                return;
+            }
+        };
+        if let InboundFrame::Bytes(b) = &frame {
+            if b.iter().all(u8::is_ascii_whitespace) {
+                continue; // blank lines are not messages
+            }
+        }
+        if frames.send(frame).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads one line (without its `\n` / `\r\n`), or reports it too large after skipping it.
+/// `Ok(None)` at end of input.
+async fn read_bounded_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    max: usize,
+) -> std::io::Result<Option<InboundFrame>> {
+    let mut line = Vec::new();
+    let mut oversized = false;
+    loop {
+        let chunk = reader.fill_buf().await?;
+        if chunk.is_empty() {
+            // End of input: a final unterminated line still counts.
+            return Ok(match (oversized, line.is_empty()) {
+                (true, _) => Some(InboundFrame::TooLarge { limit: max }),
+                (false, true) => None,
+                (false, false) => Some(InboundFrame::Bytes(line)),
+            });
+        }
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        if !oversized {
+            if line.len() + take > max {
+                oversized = true;
+                line = Vec::new();
+            } else {
+                line.extend_from_slice(&chunk[..take]);
+            }
+        }
+        reader.consume(if done { take + 1 } else { take });
+        if done {
+            if oversized {
+                return Ok(Some(InboundFrame::TooLarge { limit: max }));
+            }
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Ok(Some(InboundFrame::Bytes(line)));
+        }
+    }
+}
+
+async fn write_lines<W: AsyncWrite + Unpin>(mut writer: W, mut frames: mpsc::Receiver<Vec<u8>>) {
+    while let Some(mut frame) = frames.recv().await {
+        frame.push(b'\n');
+        if writer.write_all(&frame).await.is_err() {
+            return;
+        }
+        // Flush only when nothing else is queued: bursts go out in one write.
+        while let Ok(mut next) = frames.try_recv() {
+            next.push(b'\n');
+            if writer.write_all(&next).await.is_err() {
+                return;
+            }
+        }
+        if writer.flush().await.is_err() {
+            return;
+        }
+    }
+    let _ = writer.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn frames_of(input: &'static [u8], max: usize) -> Vec<InboundFrame> {
+        let (tx, mut rx) = mpsc::channel(16);
+        read_lines(BufReader::with_capacity(4, input), tx, max).await;
+        let mut out = Vec::new();
+        while let Ok(f) = rx.try_recv() {
+            out.push(f);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn splits_lines_skips_blank_and_strips_crlf() {
+        let frames = frames_of(b"{\"a\":1}\r\n\n  \n{\"b\":2}", 100).await;
+        let texts: Vec<_> = frames
+            .iter()
+            .map(|f| match f {
+                InboundFrame::Bytes(b) => String::from_utf8(b.clone()).unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(texts, ["{\"a\":1}", "{\"b\":2}"]);
+    }
+
+    #[tokio::test]
+    async fn an_over_long_line_is_reported_and_the_next_one_still_read() {
+        let frames = frames_of(b"0123456789abcdef\n{}\n0123456789", 8).await;
+        assert!(matches!(frames[0], InboundFrame::TooLarge { limit: 8 }));
+        assert!(matches!(&frames[1], InboundFrame::Bytes(b) if b == b"{}"));
+        assert!(matches!(frames[2], InboundFrame::TooLarge { limit: 8 }));
+        assert_eq!(frames.len(), 3);
+    }
+}
