@@ -23,8 +23,8 @@ Contract (exact strings; Rust tests compare them):
         sends a form-mode elicitation/create, message = question, requestedSchema
           {"type": "object",
            "properties": {"name": {"type": "string", "title": "Name", "default": "Ada"},
-                          "confirm": {"type": "boolean", "title": "Confirm"}},
-           "required": ["confirm"]}
+                          "confirm": {"type": "boolean", "title": "Confirm"}}}
+        (nothing required; the server does not validate the answer)
         and returns text "User <action>: <content>", where <content> is the JSON of the
         result's content with sorted keys and no spaces (serde_json::to_string of the same
         value), `null` when absent: e.g. `User accept: {"confirm":true,"name":"Ada"}`,
@@ -70,7 +70,6 @@ ASK_USER_SCHEMA: dict[str, Any] = {
         "name": {"type": "string", "title": "Name", "default": "Ada"},
         "confirm": {"type": "boolean", "title": "Confirm"},
     },
-    "required": ["confirm"],
 }
 
 
