@@ -1,8 +1,12 @@
 //! Spate: build MCP servers and clients in Rust.
 //!
+//! - [`client`]: connect to MCP servers (typed calls, notifications, sampling/elicitation/roots answers).
 //! - [`engine`]: the peer engine shared by both roles (ids, pending requests, timeouts,
 //!   cancellation, progress routing, backpressure, shutdown).
+//! - [`server`]: build MCP servers (tools, resources, prompts, completion, logging).
 //! - [`transport`]: how frames travel (stdio today).
 
+pub mod client;
 pub mod engine;
+pub mod server;
 pub mod transport;

@@ -7,6 +7,7 @@
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::{InboundFrame, Transport};
 
@@ -34,6 +35,21 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    from_streams_closable(reader, writer, limits, CancellationToken::new())
+}
+
+/// Like [`from_streams`], and cancelling `close` shuts the writer (e.g. closes a child's
+/// stdin) even while handles that could still send exist.
+pub fn from_streams_closable<R, W>(
+    reader: R,
+    writer: W,
+    limits: StdioLimits,
+    close: CancellationToken,
+) -> Transport
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
     let (in_tx, inbound) = mpsc::channel(limits.queue);
     let (outbound, out_rx) = mpsc::channel(limits.queue);
     tokio::spawn(read_lines(
@@ -41,7 +57,7 @@ where
         in_tx,
         limits.max_message_size,
     ));
-    tokio::spawn(write_lines(writer, out_rx));
+    tokio::spawn(write_lines(writer, out_rx, close));
     Transport { inbound, outbound }
 }
 
@@ -118,8 +134,16 @@ async fn read_bounded_line<R: AsyncBufRead + Unpin>(
     }
 }
 
-async fn write_lines<W: AsyncWrite + Unpin>(mut writer: W, mut frames: mpsc::Receiver<Vec<u8>>) {
-    while let Some(mut frame) = frames.recv().await {
+async fn write_lines<W: AsyncWrite + Unpin>(
+    mut writer: W,
+    mut frames: mpsc::Receiver<Vec<u8>>,
+    close: CancellationToken,
+) {
+    loop {
+        let mut frame = tokio::select! {
+            f = frames.recv() => match f { Some(f) => f, None => break },
+            () = close.cancelled() => break,
+        };
         frame.push(b'\n');
         if writer.write_all(&frame).await.is_err() {
             return;

@@ -1,0 +1,186 @@
+//! `spate call` and `spate tools`: talk to any MCP server and print what it says.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use spate::client::{CallOptions, Client, StdioCommand};
+use spate_protocol::{CallToolResult, ContentBlock, LoggingMessageNotificationParams, methods};
+
+use crate::tool_args;
+
+/// Where the server is.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Launch the server as a child process and talk over its stdin/stdout.
+    #[arg(long)]
+    stdio: bool,
+    /// Give up on a call after this many seconds without progress.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+/// `spate call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Print the whole result as JSON instead of its text.
+    #[arg(long)]
+    json: bool,
+    /// `-- <server command…> <tool> key=value…`
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    words: Vec<String>,
+}
+
+/// `spate tools`.
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Print the tools as JSON.
+    #[arg(long)]
+    json: bool,
+    /// `-- <server command…>`
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    words: Vec<String>,
+}
+
+async fn connect(target: &TargetArgs, command: &[String]) -> Result<Client, String> {
+    if !target.stdio {
+        return Err("only --stdio is supported in this version: spate call --stdio -- <server command…> <tool> key=value…".into());
+    }
+    let (program, args) = command.split_first().ok_or("missing server command")?;
+    let config = spate::engine::PeerConfig {
+        request_timeout: Duration::from_secs(target.timeout),
+        ..Default::default()
+    };
+    Client::builder("spate-cli", env!("CARGO_PKG_VERSION"))
+        .config(config)
+        .connect_stdio(StdioCommand::new(program, args))
+        .await
+        .map_err(|e| format!("could not connect to {program}: {e}"))
+}
+
+/// Prints log and other notifications to stderr as they arrive, until the client closes.
+fn show_notifications(client: &Client) -> tokio::task::JoinHandle<()> {
+    let mut stream = client.notifications();
+    tokio::spawn(async move {
+        while let Ok(note) = stream.recv().await {
+            if note.method == methods::NOTIFICATIONS_MESSAGE {
+                if let Ok(log) = note.parse_params::<LoggingMessageNotificationParams>() {
+                    let text = log
+                        .data
+                        .as_str()
+                        .map_or_else(|| log.data.to_string(), str::to_owned);
+                    let logger = log.logger.map(|l| format!(" {l}")).unwrap_or_default();
+                    eprintln!(
+                        "[{}{logger}] {text}",
+                        serde_json::to_value(log.level)
+                            .unwrap_or_default()
+                            .as_str()
+                            .unwrap_or("log")
+                    );
+                }
+            } else {
+                eprintln!("[{}]", note.method);
+            }
+        }
+    })
+}
+
+/// Runs `spate call`.
+pub async fn run_call(args: CallArgs) -> Result<ExitCode, String> {
+    let (command, tool, words) = tool_args::split_command_tool_args(&args.words)?;
+    let client = connect(&args.target, command).await?;
+    let printer = show_notifications(&client);
+    let outcome = call_tool(&client, tool, words).await;
+    client.close().await;
+    printer.abort();
+    let result = outcome?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).unwrap_or_default()
+        );
+    } else {
+        print_result(&result);
+    }
+    Ok(if result.is_error == Some(true) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn call_tool(
+    client: &Client,
+    tool: &str,
+    words: &[String],
+) -> Result<CallToolResult, String> {
+    let tools = client
+        .list_all_tools()
+        .await
+        .map_err(|e| format!("tools/list failed: {e}"))?;
+    let schema = tools
+        .iter()
+        .find(|t| t.name == tool)
+        .map(|t| &t.input_schema);
+    if schema.is_none() {
+        let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+        return Err(format!(
+            "the server has no tool {tool:?}; it has: {}",
+            names.join(", ")
+        ));
+    }
+    let arguments = tool_args::parse(words, schema)?;
+    let options = CallOptions::with_progress(|p| {
+        let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+        let message = p.message.map(|m| format!(" {m}")).unwrap_or_default();
+        eprintln!("[progress {}{total}]{message}", p.progress);
+    });
+    client
+        .call_tool(tool, serde_json::Value::Object(arguments), options)
+        .await
+        .map_err(|e| format!("tools/call {tool} failed: {e}"))
+}
+
+fn print_result(result: &CallToolResult) {
+    for block in &result.content {
+        match block {
+            ContentBlock::Text(t) => println!("{}", t.text),
+            other => println!("{}", serde_json::to_string(other).unwrap_or_default()),
+        }
+    }
+    if let Some(structured) = &result.structured_content {
+        eprintln!("[structured] {structured}");
+    }
+}
+
+/// Runs `spate tools`.
+pub async fn run_tools(args: ToolsArgs) -> Result<ExitCode, String> {
+    let client = connect(&args.target, &args.words).await?;
+    let tools = client.list_all_tools().await;
+    client.close().await;
+    let tools = tools.map_err(|e| format!("tools/list failed: {e}"))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&tools).unwrap_or_default()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for tool in &tools {
+        let params: Vec<String> = tool
+            .input_schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        println!("{} ({})", tool.name, params.join(", "));
+        if let Some(d) = &tool.description {
+            println!("    {d}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

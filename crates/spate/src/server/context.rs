@@ -1,0 +1,251 @@
+//! The per-request [`Context`] a handler receives.
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use spate_protocol::{
+    ClientCapabilities, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
+    ElicitResult, Implementation, ListRootsResult, LoggingLevel, LoggingMessageNotificationParams,
+    ProgressNotificationParams, ProgressToken, ProtocolVersion, methods,
+};
+use tokio_util::sync::CancellationToken;
+
+use super::ServerHandle;
+use super::session::SessionState;
+use crate::engine::{PeerError, PeerHandle, RequestOptions};
+
+/// What a tool, resource or prompt handler can do while it runs: report progress, log,
+/// notify, notice cancellation, read who the client is, and ask the client for sampling,
+/// elicitation or roots.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) peer: PeerHandle,
+    pub(crate) session: Arc<SessionState>,
+    pub(crate) server: ServerHandle,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) progress_token: Option<ProgressToken>,
+    pub(crate) progress: Arc<Mutex<ProgressState>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ProgressState {
+    last: Option<f64>,
+    /// Set when the request has been answered: no progress may follow (DIGEST §2.4).
+    pub(crate) done: bool,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("progress_token", &self.progress_token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a context operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    /// The client did not declare the capability this needs.
+    #[error("the client does not support {0}")]
+    Unsupported(&'static str),
+    /// Progress must increase with every notification.
+    #[error("progress must increase: {new} after {last}")]
+    ProgressNotIncreasing {
+        /// The previous value.
+        last: f64,
+        /// The refused value.
+        new: f64,
+    },
+    /// The request or connection failed.
+    #[error(transparent)]
+    Peer(#[from] PeerError),
+}
+
+impl Context {
+    /// The protocol version negotiated for this connection.
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.session.version()
+    }
+
+    /// The capabilities the client declared.
+    pub fn client_capabilities(&self) -> Option<ClientCapabilities> {
+        self.session.client_capabilities()
+    }
+
+    /// Who the client says it is (unverified).
+    pub fn client_info(&self) -> Option<Implementation> {
+        self.session.client_info()
+    }
+
+    /// Cancelled when the client cancels this request or the connection closes.
+    pub fn cancellation(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Whether the client has cancelled this request.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// The server this request runs in: notify resource updates, change registries.
+    pub fn server(&self) -> &ServerHandle {
+        &self.server
+    }
+
+    /// Reports progress, if the client asked for it (otherwise does nothing).
+    ///
+    /// `progress` must increase with every call; a value that does not is refused rather than
+    /// sent, since clients must drop it anyway.
+    pub async fn progress(
+        &self,
+        progress: f64,
+        total: Option<f64>,
+        message: impl Into<Option<String>>,
+    ) -> Result<(), ContextError> {
+        let Some(token) = self.progress_token.clone() else {
+            return Ok(());
+        };
+        {
+            let mut state = self
+                .progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if state.done {
+                return Ok(());
+            }
+            if let Some(last) = state.last {
+                if progress <= last {
+                    return Err(ContextError::ProgressNotIncreasing {
+                        last,
+                        new: progress,
+                    });
+                }
+            }
+            state.last = Some(progress);
+        }
+        let params = ProgressNotificationParams {
+            progress_token: token,
+            progress,
+            total,
+            message: message.into(),
+            meta: None,
+        };
+        self.notify_fitted(methods::NOTIFICATIONS_PROGRESS, params)
+            .await
+    }
+
+    /// Sends a log message if the client's level lets it through.
+    pub async fn log(
+        &self,
+        level: LoggingLevel,
+        logger: Option<&str>,
+        data: impl Serialize,
+    ) -> Result<(), ContextError> {
+        if !self.session.logs(level) {
+            return Ok(());
+        }
+        let params = LoggingMessageNotificationParams {
+            level,
+            logger: logger.map(str::to_owned),
+            data: serde_json::to_value(data).unwrap_or_default(),
+            ..Default::default()
+        };
+        self.notify_fitted(methods::NOTIFICATIONS_MESSAGE, params)
+            .await
+    }
+
+    /// Logs at `info` level.
+    pub async fn info(&self, message: impl Into<String>) -> Result<(), ContextError> {
+        self.log(LoggingLevel::Info, None, message.into()).await
+    }
+
+    /// Sends any notification to the client.
+    pub async fn notify<P: Serialize>(&self, method: &str, params: &P) -> Result<(), ContextError> {
+        Ok(self.peer.notify(method, params).await?)
+    }
+
+    async fn notify_fitted<P: Serialize + spate_protocol::FitVersion>(
+        &self,
+        method: &str,
+        mut params: P,
+    ) -> Result<(), ContextError> {
+        if let Some(v) = self.session.version() {
+            params.fit_version(v);
+        }
+        self.notify(method, &params).await
+    }
+
+    /// Asks the client's model for a completion (`sampling/createMessage`).
+    pub async fn sample(
+        &self,
+        params: CreateMessageRequestParams,
+    ) -> Result<CreateMessageResult, ContextError> {
+        let caps = self.client_capabilities().unwrap_or_default();
+        if caps.sampling.is_none() {
+            return Err(ContextError::Unsupported("sampling"));
+        }
+        if params.tools.is_some()
+            && caps
+                .sampling
+                .as_ref()
+                .and_then(|s| s.tools.as_ref())
+                .is_none()
+        {
+            return Err(ContextError::Unsupported("tools in sampling"));
+        }
+        self.ask(methods::SAMPLING_CREATE_MESSAGE, params).await
+    }
+
+    /// Asks the user for input through the client (`elicitation/create`, form or URL mode).
+    pub async fn elicit(&self, params: ElicitRequestParams) -> Result<ElicitResult, ContextError> {
+        let caps = self.client_capabilities().unwrap_or_default();
+        let Some(elicitation) = caps.elicitation else {
+            return Err(ContextError::Unsupported("elicitation"));
+        };
+        if matches!(params, ElicitRequestParams::Url { .. }) && elicitation.url.is_none() {
+            return Err(ContextError::Unsupported("URL-mode elicitation"));
+        }
+        if matches!(params, ElicitRequestParams::Form { .. })
+            && elicitation.url.is_some()
+            && elicitation.form.is_none()
+        {
+            return Err(ContextError::Unsupported("form-mode elicitation"));
+        }
+        self.ask(methods::ELICITATION_CREATE, params).await
+    }
+
+    /// Asks the client for its roots (`roots/list`).
+    pub async fn list_roots(&self) -> Result<ListRootsResult, ContextError> {
+        if self
+            .client_capabilities()
+            .unwrap_or_default()
+            .roots
+            .is_none()
+        {
+            return Err(ContextError::Unsupported("roots"));
+        }
+        self.ask(methods::ROOTS_LIST, serde_json::json!({})).await
+    }
+
+    async fn ask<P: Serialize, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: P,
+    ) -> Result<R, ContextError> {
+        let options = RequestOptions {
+            cancel: Some(self.cancel.clone()),
+            ..Default::default()
+        };
+        let raw = self.peer.request(method, &params, options).await?;
+        serde_json::from_str(raw.get())
+            .map_err(|e| ContextError::Peer(PeerError::Malformed(e.to_string())))
+    }
+
+    pub(crate) fn finish(&self) {
+        self.progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .done = true;
+    }
+}

@@ -1,0 +1,312 @@
+//! Build an MCP server: register tools, resources, templates and prompts, then serve
+//! connections over any transport.
+//!
+//! ```no_run
+//! use schemars::JsonSchema;
+//! use serde::Deserialize;
+//! use spate::server::{Args, Server};
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Add { a: f64, b: f64 }
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! Server::new("calc", "1.0")
+//!     .tool("add", "Add two numbers", |Args(Add { a, b }): Args<Add>| async move {
+//!         Ok::<_, String>(format!("{}", a + b))
+//!     })
+//!     .serve_stdio()
+//!     .await
+//! # }
+//! ```
+
+mod catalog;
+mod completion;
+mod context;
+mod cursor;
+mod events;
+mod prompt;
+mod resource;
+mod schema;
+mod session;
+mod tool;
+pub mod uri_template;
+
+use std::sync::Arc;
+
+use spate_protocol::{
+    Implementation, JsonObject, PromptsCapability, ResourcesCapability, ServerCapabilities,
+    ToolsCapability,
+};
+use tokio::sync::broadcast;
+
+pub use completion::{Completer, prefix_matches};
+pub use context::{Context, ContextError};
+pub use prompt::PromptEntry;
+pub use resource::{ResourceEntry, TemplateEntry};
+pub use schema::schema_object;
+pub use tool::{Args, IntoToolResult, Structured, ToolEntry, ToolHandler};
+
+use catalog::CatalogCell;
+use events::ServerEvent;
+use session::{Session, SessionState};
+
+use crate::engine::{Peer, PeerConfig};
+use crate::transport::Transport;
+use crate::transport::stdio::{self, StdioLimits};
+
+/// Limits and knobs of a server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Items per page of the list methods (default 100).
+    pub page_size: usize,
+    /// Resource subscriptions one connection may hold (default 1000).
+    pub max_subscriptions: usize,
+    /// Engine limits and timeouts of each connection.
+    pub peer: PeerConfig,
+    /// Framing limits on stdio.
+    pub stdio: StdioLimits,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            page_size: 100,
+            max_subscriptions: 1000,
+            peer: PeerConfig::default(),
+            stdio: StdioLimits::default(),
+        }
+    }
+}
+
+pub(crate) struct ServerShared {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) config: ServerConfig,
+    pub(crate) catalog: CatalogCell,
+    pub(crate) events: broadcast::Sender<ServerEvent>,
+}
+
+/// A handle to a running (or about to run) server: change what it offers and notify clients.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct ServerHandle {
+    pub(crate) shared: Arc<ServerShared>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("info", &self.shared.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An MCP server under construction. Register what it offers, then serve.
+#[derive(Debug, Clone)]
+pub struct Server {
+    handle: ServerHandle,
+}
+
+/// How many server events may queue for a slow connection before it misses some.
+const EVENT_BACKLOG: usize = 1024;
+
+impl Server {
+    /// A server with a name and version (its `serverInfo`).
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Self::with_info(
+            Implementation::new(name, version),
+            None,
+            ServerConfig::default(),
+        )
+    }
+
+    /// A server with full implementation info, optional instructions and a configuration.
+    pub fn with_info(
+        info: Implementation,
+        instructions: Option<String>,
+        config: ServerConfig,
+    ) -> Self {
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        Self {
+            handle: ServerHandle {
+                shared: Arc::new(ServerShared {
+                    info,
+                    instructions,
+                    config,
+                    catalog: CatalogCell::default(),
+                    events,
+                }),
+            },
+        }
+    }
+
+    /// Registers a tool from an async function (see [`ToolHandler`]).
+    pub fn tool<H: ToolHandler<M>, M: 'static>(
+        self,
+        name: &str,
+        description: &str,
+        handler: H,
+    ) -> Self {
+        self.handle
+            .add_tool(ToolEntry::new(name, description, handler));
+        self
+    }
+
+    /// Registers a prepared tool entry.
+    pub fn tool_entry(self, entry: ToolEntry) -> Self {
+        self.handle.add_tool(entry);
+        self
+    }
+
+    /// Registers a resource.
+    pub fn resource(self, entry: ResourceEntry) -> Self {
+        self.handle.add_resource(entry);
+        self
+    }
+
+    /// Registers a resource template.
+    pub fn resource_template(self, entry: TemplateEntry) -> Self {
+        self.handle.add_template(entry);
+        self
+    }
+
+    /// Registers a prompt.
+    pub fn prompt(self, entry: PromptEntry) -> Self {
+        self.handle.add_prompt(entry);
+        self
+    }
+
+    /// The handle to change the server and notify clients while it runs.
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+
+    /// Serves one connection over a transport; returns the running peer.
+    pub fn serve(&self, transport: Transport) -> Peer {
+        let state = Arc::new(SessionState::default());
+        let session = Session {
+            server: self.handle.clone(),
+            state: state.clone(),
+        };
+        let peer = Peer::spawn(
+            transport,
+            Arc::new(session),
+            self.handle.shared.config.peer.clone(),
+        );
+        events::forward(self.handle.clone(), state, peer.handle.clone());
+        peer
+    }
+
+    /// Serves this process's stdin/stdout until the client closes stdin.
+    pub async fn serve_stdio(self) -> std::io::Result<()> {
+        let transport = stdio::process_stdio(self.handle.shared.config.stdio);
+        let peer = self.serve(transport);
+        peer.task.await.map_err(std::io::Error::other)
+    }
+}
+
+/// Methods of [`ServerHandle`] that change the catalog and tell connected clients.
+mod catalog_api {
+    use super::catalog::{remove, upsert};
+    use super::events::ServerEvent;
+    use super::{PromptEntry, ResourceEntry, ServerHandle, TemplateEntry, ToolEntry};
+
+    impl ServerHandle {
+        /// Adds or replaces a tool; clients get `notifications/tools/list_changed`.
+        pub fn add_tool(&self, entry: ToolEntry) {
+            self.shared
+                .catalog
+                .change(|c| upsert(&mut c.tools, entry, |t| &t.tool.name));
+            self.emit(ServerEvent::ToolsChanged);
+        }
+
+        /// Removes a tool; whether it existed.
+        pub fn remove_tool(&self, name: &str) -> bool {
+            let gone = self
+                .shared
+                .catalog
+                .change(|c| remove(&mut c.tools, name, |t| &t.tool.name));
+            if gone {
+                self.emit(ServerEvent::ToolsChanged);
+            }
+            gone
+        }
+
+        /// Adds or replaces a resource; clients get `notifications/resources/list_changed`.
+        pub fn add_resource(&self, entry: ResourceEntry) {
+            self.shared
+                .catalog
+                .change(|c| upsert(&mut c.resources, entry, |r| &r.resource.uri));
+            self.emit(ServerEvent::ResourcesChanged);
+        }
+
+        /// Removes a resource by URI; whether it existed.
+        pub fn remove_resource(&self, uri: &str) -> bool {
+            let gone = self
+                .shared
+                .catalog
+                .change(|c| remove(&mut c.resources, uri, |r| &r.resource.uri));
+            if gone {
+                self.emit(ServerEvent::ResourcesChanged);
+            }
+            gone
+        }
+
+        /// Adds or replaces a resource template.
+        pub fn add_template(&self, entry: TemplateEntry) {
+            self.shared
+                .catalog
+                .change(|c| upsert(&mut c.templates, entry, |t| &t.template.uri_template));
+            self.emit(ServerEvent::ResourcesChanged);
+        }
+
+        /// Adds or replaces a prompt; clients get `notifications/prompts/list_changed`.
+        pub fn add_prompt(&self, entry: PromptEntry) {
+            self.shared
+                .catalog
+                .change(|c| upsert(&mut c.prompts, entry, |p| &p.prompt.name));
+            self.emit(ServerEvent::PromptsChanged);
+        }
+
+        /// Removes a prompt; whether it existed.
+        pub fn remove_prompt(&self, name: &str) -> bool {
+            let gone = self
+                .shared
+                .catalog
+                .change(|c| remove(&mut c.prompts, name, |p| &p.prompt.name));
+            if gone {
+                self.emit(ServerEvent::PromptsChanged);
+            }
+            gone
+        }
+
+        /// Tells every client subscribed to `uri` that it changed (`notifications/resources/updated`).
+        pub fn resource_updated(&self, uri: impl Into<String>) {
+            self.emit(ServerEvent::ResourceUpdated(uri.into()));
+        }
+
+        fn emit(&self, event: ServerEvent) {
+            // No receivers just means no client is connected.
+            let _ = self.shared.events.send(event);
+        }
+    }
+}
+
+/// What this server declares in `initialize`: everything it implements.
+fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        tools: Some(ToolsCapability {
+            list_changed: Some(true),
+        }),
+        resources: Some(ResourcesCapability {
+            subscribe: Some(true),
+            list_changed: Some(true),
+        }),
+        prompts: Some(PromptsCapability {
+            list_changed: Some(true),
+        }),
+        logging: Some(JsonObject::new()),
+        completions: Some(JsonObject::new()),
+        ..Default::default()
+    }
+}

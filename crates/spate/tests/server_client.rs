@@ -1,0 +1,372 @@
+//! Our server and our client wired together in memory (and over real stdio framing through a
+//! duplex pipe): every server feature end to end. The official peers check the wire shapes in
+//! `official_peers.rs` and `interop/`; these tests check behaviour.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+use spate::client::{CallOptions, Client, ClientHandlers};
+use spate::engine::PeerError;
+use spate::server::{
+    Args, Context, PromptEntry, ResourceEntry, Server, ServerConfig, TemplateEntry, ToolEntry,
+    prefix_matches,
+};
+use spate::transport::Transport;
+use spate::transport::stdio::{StdioLimits, from_streams};
+use spate_protocol::{
+    CompleteRequestParams, CompletionArgument, CompletionReference, ContentBlock, ElicitAction,
+    ElicitRequestParams, ElicitResult, ElicitationSchema, GetPromptResult, Implementation, Prompt,
+    PromptArgument, PromptMessage, PromptReference, Resource, ResourceContents, ResourceTemplate,
+    ResourceTemplateReference, Role, Root, methods,
+};
+
+#[derive(Deserialize, JsonSchema)]
+struct Wait {
+    millis: u64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Nothing {}
+
+fn server(config: ServerConfig) -> Server {
+    Server::with_info(Implementation::new("test-server", "1"), None, config)
+        .tool("wait", "Waits unless cancelled", |ctx: Context, Args(Wait { millis }): Args<Wait>| async move {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(millis)) => Ok::<_, String>("waited".to_owned()),
+                () = ctx.cancellation().cancelled() => Err("cancelled".to_owned()),
+            }
+        })
+        .tool("boom", "Panics", |Args(Nothing {}): Args<Nothing>| async move {
+            if true {
+                panic!("tool exploded");
+            }
+            Ok::<_, String>("unreachable")
+        })
+        .tool("fails", "Returns an error", |Args(Nothing {}): Args<Nothing>| async move { Err::<String, _>("disk on fire") })
+        .tool("ask", "Elicits, samples and lists roots", |ctx: Context, Args(Nothing {}): Args<Nothing>| async move {
+            let schema: ElicitationSchema = serde_json::from_value(json!({
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "color": {"type": "string", "enum": ["red", "blue"], "default": "blue"},
+                    "count": {"type": "integer", "default": 3},
+                    "tags": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "default": ["a"]}
+                },
+                "required": ["name"]
+            }))
+            .map_err(|e| e.to_string())?;
+            let answer = ctx
+                .elicit(ElicitRequestParams::form("who?", schema))
+                .await
+                .map_err(|e| e.to_string())?;
+            let roots = ctx.list_roots().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(json!({"answer": answer.content, "roots": roots.roots.len()}).to_string())
+        })
+        .resource(ResourceEntry::text(
+            Resource { uri: "mem://a".into(), name: "a".into(), ..Default::default() },
+            "alpha",
+        ))
+        .resource_template(
+            TemplateEntry::new(
+                ResourceTemplate { uri_template: "mem://items/{id}".into(), name: "item".into(), ..Default::default() },
+                |_ctx, uri, vars: BTreeMap<String, String>| async move {
+                    Ok(vec![ResourceContents::text(uri, format!("item {}", vars["id"]))])
+                },
+            )
+            .unwrap()
+            .complete("id", |prefix, _| prefix_matches(["100", "101", "200"], prefix)),
+        )
+        .prompt(
+            PromptEntry::new(
+                Prompt {
+                    name: "hello".into(),
+                    arguments: Some(vec![PromptArgument { name: "who".into(), required: Some(true), ..Default::default() }]),
+                    ..Default::default()
+                },
+                |_ctx, args| async move {
+                    Ok(GetPromptResult {
+                        messages: vec![PromptMessage { role: Role::User, content: ContentBlock::text(format!("hi {}", args["who"])) }],
+                        ..Default::default()
+                    })
+                },
+            )
+            .complete("who", |prefix, _| prefix_matches(["world", "wombat", "you"], prefix)),
+        )
+}
+
+async fn connect(server: &Server, handlers: ClientHandlers) -> Client {
+    let (a, b) = Transport::pair(64);
+    server.serve(a);
+    Client::builder("test-client", "1")
+        .handlers(handlers)
+        .connect(b)
+        .await
+        .expect("initialize")
+}
+
+#[tokio::test]
+async fn tools_errors_and_panics_are_tool_results_or_internal_errors() {
+    let s = server(ServerConfig::default());
+    let client = connect(&s, ClientHandlers::default()).await;
+    let failed = client
+        .call_tool("fails", json!({}), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(failed.is_error, Some(true));
+    assert_eq!(failed.content[0].as_text(), Some("disk on fire"));
+    let invalid = client
+        .call_tool("wait", json!({"millis": "soon"}), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(invalid.is_error, Some(true));
+    assert!(
+        invalid.content[0]
+            .as_text()
+            .unwrap()
+            .starts_with("Invalid arguments")
+    );
+    let err = client
+        .call_tool("boom", json!({}), CallOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PeerError::Remote(ref e) if e.code == -32603 && e.message.contains("tool exploded")),
+        "{err:?}"
+    );
+    let ok = client
+        .call_tool("wait", json!({"millis": 1}), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(ok.content[0].as_text(), Some("waited"));
+    // Schemas were derived from the argument types.
+    let tools = client.list_all_tools().await.unwrap();
+    let wait = tools.iter().find(|t| t.name == "wait").unwrap();
+    assert_eq!(wait.input_schema["type"], "object");
+    assert_eq!(wait.input_schema["properties"]["millis"]["type"], "integer");
+}
+
+#[tokio::test]
+async fn cancelling_a_call_reaches_the_tool() {
+    let s = server(ServerConfig::default());
+    let client = connect(&s, ClientHandlers::default()).await;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        trigger.cancel();
+    });
+    let started = std::time::Instant::now();
+    let options = CallOptions {
+        cancel: Some(cancel),
+        ..Default::default()
+    };
+    let err = client
+        .call_tool("wait", json!({"millis": 10_000}), options)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PeerError::Cancelled));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The connection still serves and the server has nothing left in flight.
+    client.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn pagination_walks_every_tool_once() {
+    let config = ServerConfig {
+        page_size: 2,
+        ..Default::default()
+    };
+    let s = server(config);
+    for i in 0..5 {
+        s.handle().add_tool(ToolEntry::new(
+            format!("extra{i}"),
+            "x",
+            |Args(Nothing {}): Args<Nothing>| async move { Ok::<_, String>("") },
+        ));
+    }
+    let client = connect(&s, ClientHandlers::default()).await;
+    let first = client.list_tools(None).await.unwrap();
+    assert_eq!(first.tools.len(), 2);
+    assert!(first.next_cursor.is_some());
+    let all = client.list_all_tools().await.unwrap();
+    let mut names: Vec<_> = all.iter().map(|t| t.name.clone()).collect();
+    assert_eq!(names.len(), 9);
+    names.dedup();
+    assert_eq!(names.len(), 9);
+}
+
+#[tokio::test]
+async fn resources_templates_subscriptions_and_list_changes() {
+    let s = server(ServerConfig::default());
+    let client = connect(&s, ClientHandlers::default()).await;
+    let mut notes = client.notifications();
+    let read = client.read_resource("mem://a").await.unwrap();
+    assert_eq!(read.contents[0], ResourceContents::text("mem://a", "alpha"));
+    let item = client.read_resource("mem://items/7").await.unwrap();
+    assert_eq!(
+        item.contents[0],
+        ResourceContents::text("mem://items/7", "item 7")
+    );
+    let missing = client.read_resource("mem://nope").await.unwrap_err();
+    assert!(
+        matches!(missing, PeerError::Remote(ref e) if e.code == -32002),
+        "{missing:?}"
+    );
+
+    client.subscribe("mem://a").await.unwrap();
+    s.handle().resource_updated("mem://other");
+    s.handle().resource_updated("mem://a");
+    let note = tokio::time::timeout(Duration::from_secs(2), notes.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(note.method, methods::NOTIFICATIONS_RESOURCES_UPDATED);
+    assert_eq!(
+        note.parse_params::<serde_json::Value>().unwrap()["uri"],
+        "mem://a"
+    );
+    client.unsubscribe("mem://a").await.unwrap();
+    s.handle().resource_updated("mem://a");
+    assert!(s.handle().remove_tool("fails"));
+    let note = tokio::time::timeout(Duration::from_secs(2), notes.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        note.method,
+        methods::NOTIFICATIONS_TOOLS_LIST_CHANGED,
+        "no update after unsubscribe"
+    );
+    assert!(
+        !client
+            .list_all_tools()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.name == "fails")
+    );
+}
+
+#[tokio::test]
+async fn prompts_and_completion() {
+    let s = server(ServerConfig::default());
+    let client = connect(&s, ClientHandlers::default()).await;
+    let got = client
+        .get_prompt("hello", [("who".to_owned(), "world".to_owned())])
+        .await
+        .unwrap();
+    assert_eq!(got.messages[0].content.as_text(), Some("hi world"));
+    let missing = client.get_prompt("hello", []).await.unwrap_err();
+    assert!(matches!(missing, PeerError::Remote(ref e) if e.code == -32602));
+    let done = client
+        .complete(CompleteRequestParams {
+            reference: CompletionReference::Prompt(PromptReference {
+                name: "hello".into(),
+                ..Default::default()
+            }),
+            argument: CompletionArgument {
+                name: "who".into(),
+                value: "w".into(),
+            },
+            context: None,
+            meta: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(done.completion.values, ["world", "wombat"]);
+    let done = client
+        .complete(CompleteRequestParams {
+            reference: CompletionReference::Resource(ResourceTemplateReference {
+                uri: "mem://items/{id}".into(),
+            }),
+            argument: CompletionArgument {
+                name: "id".into(),
+                value: "10".into(),
+            },
+            context: None,
+            meta: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(done.completion.values, ["100", "101"]);
+}
+
+#[tokio::test]
+async fn elicitation_fills_defaults_and_roots_are_listed() {
+    let s = server(ServerConfig::default());
+    let handlers = ClientHandlers::default()
+        .elicitation(false, |_params| async move {
+            let mut content = spate_protocol::JsonObject::new();
+            content.insert("name".into(), json!("Grace"));
+            Ok(ElicitResult {
+                action: ElicitAction::Accept,
+                content: Some(content),
+                ..Default::default()
+            })
+        })
+        .roots(vec![Root {
+            uri: "file:///tmp".into(),
+            name: Some("tmp".into()),
+            ..Default::default()
+        }]);
+    let client = connect(&s, handlers).await;
+    let result = client
+        .call_tool("ask", json!({}), CallOptions::default())
+        .await
+        .unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(result.content[0].as_text().unwrap()).unwrap();
+    assert_eq!(
+        body["answer"],
+        json!({"name": "Grace", "color": "blue", "count": 3, "tags": ["a"]})
+    );
+    assert_eq!(body["roots"], 1);
+
+    // A client without those capabilities: the tool gets a clear error, nothing is sent.
+    let bare = connect(&s, ClientHandlers::default()).await;
+    let result = bare
+        .call_tool("ask", json!({}), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(result.is_error, Some(true));
+    assert!(
+        result.content[0]
+            .as_text()
+            .unwrap()
+            .contains("does not support elicitation")
+    );
+}
+
+#[tokio::test]
+async fn real_stdio_framing_through_a_pipe() {
+    let s = server(ServerConfig::default());
+    let (client_io, server_io) = tokio::io::duplex(1 << 16);
+    let (sr, sw) = tokio::io::split(server_io);
+    let (cr, cw) = tokio::io::split(client_io);
+    s.serve(from_streams(sr, sw, StdioLimits::default()));
+    let client = Client::builder("pipe", "1")
+        .connect(from_streams(cr, cw, StdioLimits::default()))
+        .await
+        .unwrap();
+    let seen = Arc::new(Mutex::new(0));
+    let counter = seen.clone();
+    let result = client
+        .call_tool(
+            "wait",
+            json!({"millis": 1}),
+            CallOptions::with_progress(move |_| *counter.lock().unwrap() += 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.content[0].as_text(), Some("waited"));
+    let err = client
+        .call_tool("boom", json!({}), CallOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PeerError::Remote(ref e) if e.code == -32603));
+    client.ping().await.expect("still serving after a panic");
+}
