@@ -6,6 +6,8 @@
 //! - [`server`]: build MCP servers (tools, resources, prompts, completion, logging).
 //! - [`transport`]: how frames travel (stdio today).
 
+#![deny(missing_docs)]
+
 pub mod client;
 pub mod engine;
 pub mod server;

@@ -8,7 +8,11 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use spate_protocol::jsonrpc::to_raw;
-use spate_protocol::{ErrorObject, Message, Notification, Request, RequestId, Response};
+use spate_protocol::meta::set_progress_token;
+use spate_protocol::{
+    CancelledNotificationParams, ErrorObject, Message, Notification, ProgressToken, Request,
+    RequestId, Response, methods,
+};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -63,7 +67,7 @@ pub(super) struct Shared {
     pub(super) outbound: mpsc::Sender<Vec<u8>>,
     next_id: AtomicI64,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<Outcome>>>,
-    progress: Mutex<HashMap<RequestId, ProgressRoute>>,
+    progress: Mutex<HashMap<ProgressToken, ProgressRoute>>,
     pub(super) in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// Cancelled when the connection has closed.
     pub(super) closed: CancellationToken,
@@ -163,9 +167,10 @@ impl PeerHandle {
         };
         let news = Arc::new(Notify::new());
         if let Some(callback) = options.progress.clone() {
-            params = Some(with_progress_token(params.as_deref(), &id));
+            let token = ProgressToken::from(id.clone());
+            params = Some(with_progress_token(params.as_deref(), token.clone()));
             lock(&shared.progress).insert(
-                id.clone(),
+                token,
                 ProgressRoute {
                     callback,
                     last: None,
@@ -259,14 +264,16 @@ impl PeerHandle {
 
     fn forget(&self, id: &RequestId) {
         lock(&self.shared.pending).remove(id);
-        lock(&self.shared.progress).remove(id);
+        lock(&self.shared.progress).remove(&ProgressToken::from(id.clone()));
     }
 
     fn send_cancel(&self, id: &RequestId, reason: &str) {
-        let note = Notification::new(
-            spate_protocol_methods::CANCELLED,
-            &serde_json::json!({ "requestId": id, "reason": reason }),
-        );
+        let params = CancelledNotificationParams {
+            request_id: Some(id.clone()),
+            reason: Some(reason.to_owned()),
+            meta: None,
+        };
+        let note = Notification::new(methods::NOTIFICATIONS_CANCELLED, &params);
         // Best effort: a full queue or closed connection means the peer will not hear it,
         // and the late response (if any) is dropped anyway because the entry is gone.
         let _ = self.shared.outbound.try_send(Message::from(note).encode());
@@ -279,7 +286,7 @@ impl PeerHandle {
             return;
         };
         let waiter = lock(&self.shared.pending).remove(&id);
-        lock(&self.shared.progress).remove(&id);
+        lock(&self.shared.progress).remove(&ProgressToken::from(id.clone()));
         match waiter {
             Some(tx) => {
                 let outcome = match response.body {
@@ -293,7 +300,7 @@ impl PeerHandle {
     }
 
     /// Routes a progress notification to its request; non-increasing values are dropped.
-    pub(super) fn route_progress(&self, token: &RequestId, update: ProgressUpdate) {
+    pub(super) fn route_progress(&self, token: &ProgressToken, update: ProgressUpdate) {
         let mut routes = lock(&self.shared.progress);
         let Some(route) = routes.get_mut(token) else {
             tracing::debug!("progress for unknown token {token}");
@@ -317,26 +324,20 @@ impl PeerHandle {
     }
 }
 
-/// Names the engine itself needs, kept here so the engine does not depend on the whole model.
-mod spate_protocol_methods {
-    pub const CANCELLED: &str = "notifications/cancelled";
-}
-
 /// Adds `_meta.progressToken` to request params, keeping everything else.
-fn with_progress_token(params: Option<&RawValue>, token: &RequestId) -> Box<RawValue> {
+fn with_progress_token(params: Option<&RawValue>, token: ProgressToken) -> Box<RawValue> {
     let mut object = params
         .and_then(|p| {
             serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(p.get()).ok()
         })
         .unwrap_or_default();
-    let meta = object
-        .entry("_meta")
-        .or_insert_with(|| serde_json::Value::Object(Default::default()));
-    if let serde_json::Value::Object(meta) = meta {
-        meta.insert(
-            "progressToken".into(),
-            serde_json::to_value(token).unwrap_or_default(),
-        );
+    let mut meta = match object.remove("_meta") {
+        Some(serde_json::Value::Object(meta)) => Some(meta),
+        _ => None,
+    };
+    set_progress_token(&mut meta, token);
+    if let Some(meta) = meta {
+        object.insert("_meta".into(), serde_json::Value::Object(meta));
     }
     to_raw(&object)
 }

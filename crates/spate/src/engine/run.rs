@@ -4,10 +4,10 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use serde::Deserialize;
 use spate_protocol::jsonrpc::{Frame, decode};
 use spate_protocol::{
-    ErrorObject, Message, Notification, Request, RequestId, Response, error_code,
+    CancelledNotificationParams, ErrorObject, Message, Notification, ProgressNotificationParams,
+    Request, Response, error_code, methods,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -112,15 +112,11 @@ async fn on_notification(
     notification: Notification,
 ) {
     match notification.method.as_str() {
-        "notifications/cancelled" => {
-            #[derive(Deserialize)]
-            #[serde(rename_all = "camelCase")]
-            struct Cancelled {
-                request_id: Option<RequestId>,
-            }
+        methods::NOTIFICATIONS_CANCELLED => {
             // Invalid cancellations are ignored, as the spec asks.
-            if let Ok(Cancelled {
+            if let Ok(CancelledNotificationParams {
                 request_id: Some(id),
+                ..
             }) = notification.parse_params()
             {
                 if let Some(token) = lock(&peer.shared.in_flight).get(&id) {
@@ -128,24 +124,14 @@ async fn on_notification(
                 }
             }
         }
-        "notifications/progress" => {
-            #[derive(Deserialize)]
-            #[serde(rename_all = "camelCase")]
-            struct Progress {
-                progress_token: RequestId,
-                progress: f64,
-                total: Option<f64>,
-                message: Option<String>,
-            }
-            if let Ok(p) = notification.parse_params::<Progress>() {
-                peer.route_progress(
-                    &p.progress_token,
-                    ProgressUpdate {
-                        progress: p.progress,
-                        total: p.total,
-                        message: p.message,
-                    },
-                );
+        methods::NOTIFICATIONS_PROGRESS => {
+            if let Ok(p) = notification.parse_params::<ProgressNotificationParams>() {
+                let update = ProgressUpdate {
+                    progress: p.progress,
+                    total: p.total,
+                    message: p.message,
+                };
+                peer.route_progress(&p.progress_token, update);
             }
         }
         _ => handler.on_notification(notification, peer).await,
@@ -160,7 +146,7 @@ async fn on_request(
 ) {
     let id = request.id.clone();
     let answer = |response: Response| deliver(peer.clone(), batch.clone(), response);
-    if request.method == "ping" {
+    if request.method == methods::PING {
         answer(Response::result(id, &serde_json::json!({}))).await;
         return;
     }
