@@ -81,7 +81,7 @@ async fn a_missing_program_is_a_clear_error() {
 async fn fake_server(version: &'static str) -> (Transport, tokio::task::JoinHandle<Vec<Value>>) {
     let (mine, theirs) = (
         tokio::sync::mpsc::channel::<InboundFrame>(8),
-        tokio::sync::mpsc::channel::<Vec<u8>>(8),
+        tokio::sync::mpsc::channel::<spate::transport::OutboundFrame>(8),
     );
     let (to_client, inbound) = mine;
     let (outbound, mut from_client) = theirs;
@@ -90,7 +90,7 @@ async fn fake_server(version: &'static str) -> (Transport, tokio::task::JoinHand
         while let Ok(Some(bytes)) =
             tokio::time::timeout(Duration::from_millis(300), from_client.recv()).await
         {
-            let message: Value = serde_json::from_slice(&bytes).unwrap();
+            let message: Value = serde_json::from_slice(&bytes.bytes).unwrap();
             if message["method"] == "initialize" {
                 let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": {
                     "protocolVersion": version, "capabilities": {}, "serverInfo": {"name": "fake", "version": "0"}}});

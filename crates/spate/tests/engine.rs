@@ -46,7 +46,8 @@ impl Handler for TestHandler {
                     let token = params["_meta"]["progressToken"].clone();
                     for p in [1.0, 1.0, 0.5, 2.0, 3.0] {
                         ctx.peer
-                            .notify(
+                            .notify_related(
+                                &ctx.id,
                                 "notifications/progress",
                                 &json!({"progressToken": token, "progress": p, "total": 3.0}),
                             )
@@ -86,7 +87,7 @@ fn raw(
 ) -> (
     PeerHandle,
     tokio::sync::mpsc::Sender<InboundFrame>,
-    tokio::sync::mpsc::Receiver<Vec<u8>>,
+    tokio::sync::mpsc::Receiver<spate::transport::OutboundFrame>,
     Arc<TestHandler>,
 ) {
     let (in_tx, inbound) = tokio::sync::mpsc::channel(16);
@@ -96,12 +97,12 @@ fn raw(
     (peer.handle, in_tx, out_rx, handler)
 }
 
-async fn next_json(rx: &mut tokio::sync::mpsc::Receiver<Vec<u8>>) -> Value {
-    let bytes = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+async fn next_json(rx: &mut tokio::sync::mpsc::Receiver<spate::transport::OutboundFrame>) -> Value {
+    let frame = tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
         .expect("no frame in time")
         .expect("closed");
-    serde_json::from_slice(&bytes).unwrap()
+    serde_json::from_slice(&frame.bytes).unwrap()
 }
 
 #[tokio::test]
@@ -400,4 +401,43 @@ async fn shutdown_lets_handlers_answer_then_fails_what_is_pending() {
             .await,
         Err(PeerError::Closed)
     ));
+}
+
+#[tokio::test]
+async fn frames_carry_the_route_of_their_exchange() {
+    use spate::transport::Route;
+    let (peer, input, mut output, _) = raw(PeerConfig::default());
+    input
+        .send(InboundFrame::Bytes(
+            br#"{"jsonrpc":"2.0","id":"r1","method":"progress","params":{"_meta":{"progressToken":1}}}"#.to_vec(),
+        ))
+        .await
+        .unwrap();
+    let id = spate_protocol::RequestId::from("r1");
+    let mut routes = Vec::new();
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), output.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let done = frame.route == Route::Response(id.clone());
+        routes.push(frame.route);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(
+        routes.len(),
+        6,
+        "five progress notifications, then the response"
+    );
+    assert!(
+        routes[..5].iter().all(|r| *r == Route::Request(id.clone())),
+        "{routes:?}"
+    );
+    peer.notify("notifications/other", &json!({}))
+        .await
+        .unwrap();
+    let frame = output.recv().await.unwrap();
+    assert_eq!(frame.route, Route::Standalone);
 }

@@ -62,6 +62,7 @@ impl Client {
             timeout: options.timeout,
             progress: options.on_progress,
             cancel: options.cancel,
+            related: None,
         };
         let raw = self.peer.request(method, params, options).await?;
         serde_json::from_str(raw.get()).map_err(|e| PeerError::Malformed(format!("{method}: {e}")))

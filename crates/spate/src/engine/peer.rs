@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{Handler, PeerConfig, PeerError};
-use crate::transport::Transport;
+use crate::transport::{OutboundFrame, Route, Transport};
 
 /// One progress notification for a request this side sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +43,9 @@ pub struct RequestOptions {
     pub progress: Option<ProgressCallback>,
     /// Cancelling this token cancels the request (a `notifications/cancelled` is sent).
     pub cancel: Option<CancellationToken>,
+    /// The inbound request this one is made on behalf of (a server asking the client for
+    /// sampling while handling a tool call): transports with several streams send it there.
+    pub related: Option<RequestId>,
 }
 
 impl std::fmt::Debug for RequestOptions {
@@ -50,6 +53,7 @@ impl std::fmt::Debug for RequestOptions {
         f.debug_struct("RequestOptions")
             .field("timeout", &self.timeout)
             .field("progress", &self.progress.is_some())
+            .field("related", &self.related)
             .finish()
     }
 }
@@ -64,7 +68,7 @@ pub(super) struct ProgressRoute {
 
 pub(super) struct Shared {
     pub(super) config: PeerConfig,
-    pub(super) outbound: mpsc::Sender<Vec<u8>>,
+    pub(super) outbound: mpsc::Sender<OutboundFrame>,
     next_id: AtomicI64,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<Outcome>>>,
     progress: Mutex<HashMap<ProgressToken, ProgressRoute>>,
@@ -183,7 +187,11 @@ impl PeerHandle {
             method: method.to_owned(),
             params,
         });
-        if shared.outbound.send(message.encode()).await.is_err() {
+        let route = options
+            .related
+            .clone()
+            .map_or(Route::Standalone, Route::Request);
+        if self.send_routed(message, route).await.is_err() {
             return Err(PeerError::Closed);
         }
         guard.armed = true;
@@ -224,7 +232,7 @@ impl PeerHandle {
         }
     }
 
-    /// Sends a notification with typed params.
+    /// Sends a notification with typed params, not tied to any request.
     pub async fn notify<P: Serialize + ?Sized>(
         &self,
         method: &str,
@@ -233,11 +241,32 @@ impl PeerHandle {
         self.send(Notification::new(method, params).into()).await
     }
 
-    /// Sends any message, waiting while the outbound queue is full.
+    /// Sends a notification that belongs to the handling of an inbound request (progress, logs).
+    pub async fn notify_related<P: Serialize + ?Sized>(
+        &self,
+        request: &RequestId,
+        method: &str,
+        params: &P,
+    ) -> Result<(), PeerError> {
+        let route = Route::Request(request.clone());
+        self.send_routed(Notification::new(method, params).into(), route)
+            .await
+    }
+
+    /// Sends any message not tied to a request, waiting while the outbound queue is full.
     pub async fn send(&self, message: Message) -> Result<(), PeerError> {
+        self.send_routed(message, Route::Standalone).await
+    }
+
+    /// Sends any message on the given route, waiting while the outbound queue is full.
+    pub async fn send_routed(&self, message: Message, route: Route) -> Result<(), PeerError> {
+        let frame = OutboundFrame {
+            bytes: message.encode(),
+            route,
+        };
         self.shared
             .outbound
-            .send(message.encode())
+            .send(frame)
             .await
             .map_err(|_| PeerError::Closed)
     }
@@ -276,7 +305,11 @@ impl PeerHandle {
         let note = Notification::new(methods::NOTIFICATIONS_CANCELLED, &params);
         // Best effort: a full queue or closed connection means the peer will not hear it,
         // and the late response (if any) is dropped anyway because the entry is gone.
-        let _ = self.shared.outbound.try_send(Message::from(note).encode());
+        let frame = OutboundFrame {
+            bytes: Message::from(note).encode(),
+            route: Route::Standalone,
+        };
+        let _ = self.shared.outbound.try_send(frame);
     }
 
     /// Delivers a response from the peer to whoever waits for it; unknown ids are late and dropped.

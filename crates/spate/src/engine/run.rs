@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::peer::lock;
 use super::{Handler, PeerHandle, ProgressUpdate, RequestContext};
-use crate::transport::InboundFrame;
+use crate::transport::{InboundFrame, OutboundFrame, Route};
 
 /// Error code for "too many requests in flight": implementation-defined range, legacy-safe.
 const SERVER_BUSY: i64 = -32000;
@@ -31,18 +31,21 @@ pub(super) async fn run(
                     error_code::INVALID_REQUEST,
                     format!("Invalid Request: message exceeds the maximum size of {limit} bytes"),
                 );
-                let _ = peer.send(Response::error(None, error).into()).await;
+                refuse(&peer, Response::error(None, error)).await;
             }
             InboundFrame::Bytes(bytes) => match decode(&bytes) {
-                Err(e) => {
-                    let _ = peer.send(e.to_response().into()).await;
-                }
+                Err(e) => refuse(&peer, e.to_response()).await,
                 Ok(Frame::Single(message)) => dispatch(&peer, &handler, message, None).await,
                 Ok(Frame::Batch(items)) => handle_batch(&peer, &handler, items).await,
             },
         }
     }
     shutdown(&peer, &handler).await;
+}
+
+/// Answers a frame that could not be read: an error not tied to any request.
+async fn refuse(peer: &PeerHandle, response: Response) {
+    let _ = peer.send(response.into()).await;
 }
 
 async fn handle_batch(
@@ -55,12 +58,13 @@ async fn handle_batch(
             error_code::INVALID_REQUEST,
             "Invalid Request: JSON-RPC batches are only allowed in protocol version 2025-03-26",
         );
-        let _ = peer.send(Response::error(None, error).into()).await;
+        refuse(peer, Response::error(None, error)).await;
         return;
     }
     // Each request of the batch answers into this channel; the answers go out as one array.
     let (tx, mut rx) = mpsc::channel::<Response>(items.len().max(1));
     let mut expected = 0usize;
+    let mut first_id = None;
     for item in items {
         match item {
             Err(e) => {
@@ -68,8 +72,9 @@ async fn handle_batch(
                 let _ = tx.send(e.to_response()).await;
             }
             Ok(message) => {
-                if matches!(message, Message::Request(_)) {
+                if let Message::Request(r) = &message {
                     expected += 1;
+                    first_id.get_or_insert_with(|| r.id.clone());
                 }
                 dispatch(peer, handler, message, Some(tx.clone())).await;
             }
@@ -86,8 +91,14 @@ async fn handle_batch(
             answers.push(Message::Response(response));
         }
         if !answers.is_empty() {
+            // The batch's answers travel as one frame, on the route of its first request.
+            let route = first_id.map_or(Route::Standalone, Route::Response);
             let bytes = serde_json::to_vec(&answers).unwrap_or_default();
-            let _ = peer.shared.outbound.send(bytes).await;
+            let _ = peer
+                .shared
+                .outbound
+                .send(OutboundFrame { bytes, route })
+                .await;
         }
     });
 }
@@ -212,7 +223,11 @@ async fn deliver(peer: PeerHandle, batch: Option<mpsc::Sender<Response>>, respon
             let _ = tx.send(response).await;
         }
         None => {
-            let _ = peer.send(response.into()).await;
+            let route = response
+                .id
+                .clone()
+                .map_or(Route::Standalone, Route::Response);
+            let _ = peer.send_routed(response.into(), route).await;
         }
     }
 }

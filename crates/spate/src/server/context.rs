@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use spate_protocol::{
     ClientCapabilities, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
     ElicitResult, Implementation, ListRootsResult, LoggingLevel, LoggingMessageNotificationParams,
-    ProgressNotificationParams, ProgressToken, ProtocolVersion, methods,
+    ProgressNotificationParams, ProgressToken, ProtocolVersion, RequestId, methods,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +21,7 @@ use crate::engine::{PeerError, PeerHandle, RequestOptions};
 #[derive(Clone)]
 pub struct Context {
     pub(crate) peer: PeerHandle,
+    pub(crate) request_id: RequestId,
     pub(crate) session: Arc<SessionState>,
     pub(crate) server: ServerHandle,
     pub(crate) cancel: CancellationToken,
@@ -160,9 +161,12 @@ impl Context {
         self.log(LoggingLevel::Info, None, message.into()).await
     }
 
-    /// Sends any notification to the client.
+    /// Sends any notification to the client, as part of this request's exchange.
     pub async fn notify<P: Serialize>(&self, method: &str, params: &P) -> Result<(), ContextError> {
-        Ok(self.peer.notify(method, params).await?)
+        Ok(self
+            .peer
+            .notify_related(&self.request_id, method, params)
+            .await?)
     }
 
     async fn notify_fitted<P: Serialize + spate_protocol::FitVersion>(
@@ -235,6 +239,7 @@ impl Context {
     ) -> Result<R, ContextError> {
         let options = RequestOptions {
             cancel: Some(self.cancel.clone()),
+            related: Some(self.request_id.clone()),
             ..Default::default()
         };
         let raw = self.peer.request(method, &params, options).await?;

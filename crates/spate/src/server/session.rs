@@ -345,6 +345,7 @@ impl Router {
     fn context(&self, rc: &RequestContext, meta: Option<&spate_protocol::Meta>) -> Context {
         Context {
             peer: rc.peer.clone(),
+            request_id: rc.id.clone(),
             session: self.state.clone(),
             server: self.server.clone(),
             cancel: rc.cancel.clone(),

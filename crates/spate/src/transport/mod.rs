@@ -6,6 +6,7 @@
 
 pub mod stdio;
 
+use spate_protocol::RequestId;
 use tokio::sync::mpsc;
 
 /// One unit read off a transport.
@@ -20,13 +21,37 @@ pub enum InboundFrame {
     },
 }
 
+/// Which exchange an outgoing frame belongs to, so transports with several streams per
+/// connection (Streamable HTTP) can put it on the right one. Single-stream transports (stdio)
+/// ignore it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Sent while handling this inbound request: its progress, logs, and requests to the
+    /// other side made on its behalf.
+    Request(RequestId),
+    /// The answer to this inbound request; nothing of its exchange follows.
+    Response(RequestId),
+    /// Not tied to any inbound request (list changes, resource updates, this side's own
+    /// requests and notifications).
+    Standalone,
+}
+
+/// One encoded frame to write, with where it belongs.
+#[derive(Debug, Clone)]
+pub struct OutboundFrame {
+    /// The encoded JSON-RPC message or batch, without framing.
+    pub bytes: Vec<u8>,
+    /// The exchange it belongs to.
+    pub route: Route,
+}
+
 /// Both directions of a connection, as bounded channels.
 #[derive(Debug)]
 pub struct Transport {
     /// Frames from the peer; `None` once the peer has gone.
     pub inbound: mpsc::Receiver<InboundFrame>,
     /// Encoded frames to the peer. Sending waits while the writer is behind (backpressure).
-    pub outbound: mpsc::Sender<Vec<u8>>,
+    pub outbound: mpsc::Sender<OutboundFrame>,
 }
 
 impl Transport {
@@ -34,8 +59,8 @@ impl Transport {
     ///
     /// Useful for tests and for embedding a server and a client in one process.
     pub fn pair(capacity: usize) -> (Transport, Transport) {
-        let (a_tx, a_rx) = mpsc::channel::<Vec<u8>>(capacity);
-        let (b_tx, b_rx) = mpsc::channel::<Vec<u8>>(capacity);
+        let (a_tx, a_rx) = mpsc::channel::<OutboundFrame>(capacity);
+        let (b_tx, b_rx) = mpsc::channel::<OutboundFrame>(capacity);
         (
             Self::bridge(a_tx, b_rx, capacity),
             Self::bridge(b_tx, a_rx, capacity),
@@ -43,14 +68,14 @@ impl Transport {
     }
 
     fn bridge(
-        outbound: mpsc::Sender<Vec<u8>>,
-        mut from_peer: mpsc::Receiver<Vec<u8>>,
+        outbound: mpsc::Sender<OutboundFrame>,
+        mut from_peer: mpsc::Receiver<OutboundFrame>,
         capacity: usize,
     ) -> Transport {
         let (in_tx, inbound) = mpsc::channel(capacity);
         tokio::spawn(async move {
-            while let Some(bytes) = from_peer.recv().await {
-                if in_tx.send(InboundFrame::Bytes(bytes)).await.is_err() {
+            while let Some(frame) = from_peer.recv().await {
+                if in_tx.send(InboundFrame::Bytes(frame.bytes)).await.is_err() {
                     break;
                 }
             }

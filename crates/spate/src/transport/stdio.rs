@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWrite
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{InboundFrame, Transport};
+use super::{InboundFrame, OutboundFrame, Transport};
 
 /// Limits of a stdio transport.
 #[derive(Debug, Clone, Copy)]
@@ -136,12 +136,12 @@ async fn read_bounded_line<R: AsyncBufRead + Unpin>(
 
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut writer: W,
-    mut frames: mpsc::Receiver<Vec<u8>>,
+    mut frames: mpsc::Receiver<OutboundFrame>,
     close: CancellationToken,
 ) {
     loop {
         let mut frame = tokio::select! {
-            f = frames.recv() => match f { Some(f) => f, None => break },
+            f = frames.recv() => match f { Some(f) => f.bytes, None => break },
             () = close.cancelled() => break,
         };
         frame.push(b'\n');
@@ -149,7 +149,10 @@ async fn write_lines<W: AsyncWrite + Unpin>(
             return;
         }
         // Flush only when nothing else is queued: bursts go out in one write.
-        while let Ok(mut next) = frames.try_recv() {
+        while let Ok(OutboundFrame {
+            bytes: mut next, ..
+        }) = frames.try_recv()
+        {
             next.push(b'\n');
             if writer.write_all(&next).await.is_err() {
                 return;
