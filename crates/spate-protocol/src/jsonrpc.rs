@@ -93,9 +93,18 @@ pub struct ErrorObject {
     pub code: i64,
     /// A short description.
     pub message: String,
-    /// Extra detail defined by the sender.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Extra detail defined by the sender; an explicit `null` is kept as `Some(Null)`.
+    #[serde(
+        default,
+        deserialize_with = "present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<serde_json::Value>,
+}
+
+/// Reads a present value as `Some`, even `null`, so an error re-encodes as it came.
+fn present_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 impl ErrorObject {

@@ -364,8 +364,13 @@ impl FitVersion for TaskStatusNotificationParams {
 }
 
 impl FitVersion for CreateTaskResult {
+    /// The created task is a plain `Task`: any details (input requests, result, error) are
+    /// left to `tasks/get`.
     fn fit_version(&mut self, version: ProtocolVersion) {
         self.task.fit_version(version);
+        self.task.input_requests = None;
+        self.task.result = None;
+        self.task.error = None;
         fit_meta(&mut self.meta, version);
     }
 }
