@@ -319,6 +319,12 @@ impl FitVersion for ElicitResult {
     }
 }
 
+impl FitVersion for UrlElicitationRequiredData {
+    fn fit_version(&mut self, version: ProtocolVersion) {
+        self.elicitations.fit_version(version);
+    }
+}
+
 impl FitVersion for ElicitationCompleteNotificationParams {
     fn fit_version(&mut self, version: ProtocolVersion) {
         fit_meta(&mut self.meta, version);

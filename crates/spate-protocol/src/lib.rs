@@ -7,6 +7,8 @@
 //!
 //! No I/O and no runtime here: transports and the engine live in the `spate` crate.
 
+#![deny(missing_docs)]
+
 pub mod capabilities;
 pub mod completion;
 pub mod content;

@@ -7,291 +7,16 @@
 //! about which definitions exist, and a few facts of the spec are asserted outright.
 
 mod common;
+mod conformance;
 mod strategies;
 
-use std::cell::RefCell;
-use std::fmt::Debug;
-use std::sync::OnceLock;
-
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 use spate_protocol::methods::{self as m, Availability};
 use spate_protocol::*;
 
-use common::SchemaSet;
+use conformance::Ctx;
 use strategies as st;
 use strategies::{client as sc, features as sf, tasks as stk};
-
-/// Generated cases per message kind and version.
-const CASES: u32 = 24;
-
-fn schema(name: &'static str) -> &'static SchemaSet {
-    static SETS: OnceLock<Vec<SchemaSet>> = OnceLock::new();
-    const NAMES: [&str; 6] = [
-        "2024-11-05",
-        "2025-03-26",
-        "2025-06-18",
-        "2025-11-25",
-        "2026-07-28",
-        "ext-tasks",
-    ];
-    let sets = SETS.get_or_init(|| {
-        let mut sets: Vec<SchemaSet> = NAMES.iter().map(|n| SchemaSet::load_strict(n)).collect();
-        // The tasks extension adds `taskIds` to the 2026 subscription filter.
-        let ext = sets[5].definition("TaskSubscriptionNotifications");
-        sets[4].merge_properties("SubscriptionFilter", &ext);
-        sets
-    });
-    let i = NAMES.iter().position(|n| *n == name).expect("known schema");
-    &sets[i]
-}
-
-/// One version's run: where to validate, what was skipped, what went wrong.
-struct Ctx {
-    version: ProtocolVersion,
-    set: &'static SchemaSet,
-    /// Where JSON-RPC envelopes are checked (the core schema of the version).
-    envelope: &'static SchemaSet,
-    skipped: RefCell<Vec<String>>,
-    checked: RefCell<Vec<String>>,
-    failures: RefCell<Vec<String>>,
-}
-
-impl Ctx {
-    fn new(version: ProtocolVersion, set: &'static str) -> Self {
-        Self {
-            version,
-            set: schema(set),
-            envelope: schema(version.as_str()),
-            skipped: RefCell::default(),
-            checked: RefCell::default(),
-            failures: RefCell::default(),
-        }
-    }
-
-    /// Whether the kind runs: the schema must define `def` exactly when we expect it to.
-    fn should_run(&self, def: &str, expected: bool) -> bool {
-        let present = self.set.has(def);
-        if present != expected {
-            self.failures.borrow_mut().push(format!(
-                "{}: our method table says {def} {} but the schema {} it",
-                self.set.label,
-                if expected { "exists" } else { "does not exist" },
-                if present {
-                    "defines"
-                } else {
-                    "does not define"
-                },
-            ));
-        }
-        if !present {
-            self.skipped.borrow_mut().push(def.to_owned());
-        }
-        present
-    }
-
-    fn check_defs(&self, checks: &[(&SchemaSet, &str, &Value)]) -> Result<(), TestCaseError> {
-        for (set, def, value) in checks {
-            if set.has(def) {
-                set.validate(def, value).map_err(TestCaseError::fail)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Runs `cases` values of `strategy` through fit → JSON → validation.
-    fn run<T, S>(
-        &self,
-        def: &str,
-        strategy: S,
-        build: impl Fn(&Value, &RequestId) -> Vec<(&'static SchemaSet, String, Value)>,
-    ) where
-        T: FitVersion + Serialize + DeserializeOwned + Debug + Clone + PartialEq,
-        S: Strategy<Value = T>,
-    {
-        let mut runner = TestRunner::new(Config {
-            cases: CASES,
-            failure_persistence: None,
-            ..Config::default()
-        });
-        let version = self.version;
-        let outcome = runner.run(&(st::request_id(), strategy), |(id, mut value)| {
-            value.fit_version(version);
-            let once = value.clone();
-            value.fit_version(version);
-            prop_assert_eq!(&once, &value, "fit_version is not idempotent");
-            let json =
-                serde_json::to_value(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            // What we wrote, we read back to the same value.
-            let back: T = serde_json::from_value(json.clone())
-                .map_err(|e| TestCaseError::fail(format!("cannot read back {json}: {e}")))?;
-            prop_assert_eq!(
-                serde_json::to_value(&back).unwrap(),
-                json.clone(),
-                "re-encoding differs"
-            );
-            let checks = build(&json, &id);
-            let refs: Vec<(&SchemaSet, &str, &Value)> =
-                checks.iter().map(|(s, d, v)| (*s, d.as_str(), v)).collect();
-            self.check_defs(&refs)
-        });
-        match outcome {
-            Ok(()) => self.checked.borrow_mut().push(def.to_owned()),
-            Err(e) => self
-                .failures
-                .borrow_mut()
-                .push(format!("{} {def}: {e}", self.set.label)),
-        }
-    }
-
-    fn message_value(message: Message) -> Value {
-        serde_json::from_slice(&message.encode()).expect("encoded message is JSON")
-    }
-
-    /// A request kind: params def (2025-11-25+), request def, the request union, envelope.
-    fn request<T, S>(&self, def: &str, method: &'static str, expected: bool, union: &str, s: S)
-    where
-        T: FitVersion + Serialize + DeserializeOwned + Debug + Clone + PartialEq,
-        S: Strategy<Value = T>,
-    {
-        if !self.should_run(def, expected) {
-            return;
-        }
-        let (set, env) = (self.set, self.envelope);
-        let params_def = format!("{def}Params");
-        self.run(def, s, |params, id| {
-            let msg =
-                Self::message_value(Message::Request(Request::new(id.clone(), method, params)));
-            vec![
-                (set, params_def.clone(), params.clone()),
-                (set, def.to_owned(), msg.clone()),
-                (set, union.to_owned(), msg.clone()),
-                (env, "JSONRPCRequest".to_owned(), msg.clone()),
-                (env, "JSONRPCMessage".to_owned(), msg),
-            ]
-        });
-    }
-
-    /// A notification kind.
-    fn notification<T, S>(&self, def: &str, method: &'static str, expected: bool, union: &str, s: S)
-    where
-        T: FitVersion + Serialize + DeserializeOwned + Debug + Clone + PartialEq,
-        S: Strategy<Value = T>,
-    {
-        if !self.should_run(def, expected) {
-            return;
-        }
-        let (set, env) = (self.set, self.envelope);
-        let params_def = format!("{def}Params");
-        self.run(def, s, |params, _| {
-            let msg = Self::message_value(Message::Notification(Notification::new(method, params)));
-            vec![
-                (set, params_def.clone(), params.clone()),
-                (set, def.to_owned(), msg.clone()),
-                (set, union.to_owned(), msg.clone()),
-                (env, "JSONRPCNotification".to_owned(), msg.clone()),
-                (env, "JSONRPCMessage".to_owned(), msg),
-            ]
-        });
-    }
-
-    /// A result kind, inside a result response.
-    fn result<T, S>(&self, def: &str, expected: bool, union: &str, s: S)
-    where
-        T: FitVersion + Serialize + DeserializeOwned + Debug + Clone + PartialEq,
-        S: Strategy<Value = T>,
-    {
-        if !self.should_run(def, expected) {
-            return;
-        }
-        let (set, env) = (self.set, self.envelope);
-        self.run(def, s, |result, id| {
-            let msg = Self::message_value(Message::Response(Response::result(id.clone(), result)));
-            vec![
-                (set, def.to_owned(), result.clone()),
-                (set, union.to_owned(), result.clone()),
-                (set, format!("{def}Response"), msg.clone()),
-                (env, "JSONRPCResponse".to_owned(), msg.clone()),
-                (env, "JSONRPCResultResponse".to_owned(), msg.clone()),
-                (env, "JSONRPCMessage".to_owned(), msg),
-            ]
-        });
-    }
-
-    /// A value validated on its own (input requests/responses, task shapes).
-    fn value<T, S>(&self, def: &str, expected: bool, s: S)
-    where
-        T: FitVersion + Serialize + DeserializeOwned + Debug + Clone + PartialEq,
-        S: Strategy<Value = T>,
-    {
-        if !self.should_run(def, expected) {
-            return;
-        }
-        let set = self.set;
-        self.run(def, s, |value, _| {
-            vec![(set, def.to_owned(), value.clone())]
-        });
-    }
-
-    /// Error responses.
-    fn error_response(&self) {
-        let env = self.envelope;
-        let def = if env.has("JSONRPCErrorResponse") {
-            "JSONRPCErrorResponse"
-        } else {
-            "JSONRPCError"
-        };
-        self.run(def, st::error_object().prop_map(Fitted), |error, id| {
-            let error: ErrorObject = serde_json::from_value(error.clone()).unwrap();
-            let msg =
-                Self::message_value(Message::Response(Response::error(Some(id.clone()), error)));
-            vec![
-                (env, def.to_owned(), msg.clone()),
-                (env, "JSONRPCMessage".to_owned(), msg),
-            ]
-        });
-    }
-
-    fn finish(self) -> Vec<String> {
-        let failures = self.failures.into_inner();
-        assert!(
-            failures.is_empty(),
-            "{} failures for {}:\n{}",
-            failures.len(),
-            self.set.label,
-            failures.join("\n\n")
-        );
-        let checked = self.checked.into_inner();
-        assert!(
-            checked.len() >= 8,
-            "only {checked:?} ran for {}",
-            self.set.label
-        );
-        let mut skipped = self.skipped.into_inner();
-        skipped.sort();
-        eprintln!(
-            "{}: {} kinds checked ({}), {} skipped ({})",
-            self.set.label,
-            checked.len(),
-            checked.join(", "),
-            skipped.len(),
-            skipped.join(", ")
-        );
-        skipped
-    }
-}
-
-/// Wraps a value that has nothing to fit (error objects).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-#[serde(transparent)]
-struct Fitted<T>(T);
-
-impl<T> FitVersion for Fitted<T> {
-    fn fit_version(&mut self, _version: ProtocolVersion) {}
-}
 
 /// Every core message kind of `version`.
 fn core_kinds(ctx: &Ctx) {
@@ -299,140 +24,146 @@ fn core_kinds(ctx: &Ctx) {
     let core = |method: &str| m::availability(method, v) == Availability::Core;
     let input_only = |method: &str| m::availability(method, v) == Availability::InputRequestOnly;
     let legacy = v < ProtocolVersion::V2026_07_28;
-    let server_request = if legacy { "ServerRequest" } else { "-" };
+    let server_request = "ServerRequest";
+    // 2026 clients never send progress (it flows server → client only).
+    let progress_unions: &[&str] = if legacy {
+        &["ServerNotification", "ClientNotification"]
+    } else {
+        &["ServerNotification"]
+    };
 
     // Client → server requests.
     ctx.request(
         "InitializeRequest",
         m::INITIALIZE,
         core(m::INITIALIZE),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::initialize_params(),
     );
     ctx.request(
         "PingRequest",
         m::PING,
         core(m::PING),
-        "ClientRequest",
+        &["ClientRequest", "ServerRequest"],
         sf::request_params(),
     );
     ctx.request(
         "DiscoverRequest",
         m::SERVER_DISCOVER,
         core(m::SERVER_DISCOVER),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::request_params(),
     );
     ctx.request(
         "ListToolsRequest",
         m::TOOLS_LIST,
         core(m::TOOLS_LIST),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::paginated_params(),
     );
     ctx.request(
         "CallToolRequest",
         m::TOOLS_CALL,
         core(m::TOOLS_CALL),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::call_tool_params(),
     );
     ctx.request(
         "ListResourcesRequest",
         m::RESOURCES_LIST,
         core(m::RESOURCES_LIST),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::paginated_params(),
     );
     ctx.request(
         "ListResourceTemplatesRequest",
         m::RESOURCES_TEMPLATES_LIST,
         core(m::RESOURCES_TEMPLATES_LIST),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::paginated_params(),
     );
     ctx.request(
         "ReadResourceRequest",
         m::RESOURCES_READ,
         core(m::RESOURCES_READ),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::read_resource_params(),
     );
     ctx.request(
         "SubscribeRequest",
         m::RESOURCES_SUBSCRIBE,
         core(m::RESOURCES_SUBSCRIBE),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::subscribe_params(),
     );
     ctx.request(
         "UnsubscribeRequest",
         m::RESOURCES_UNSUBSCRIBE,
         core(m::RESOURCES_UNSUBSCRIBE),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::unsubscribe_params(),
     );
     ctx.request(
         "ListPromptsRequest",
         m::PROMPTS_LIST,
         core(m::PROMPTS_LIST),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::paginated_params(),
     );
     ctx.request(
         "GetPromptRequest",
         m::PROMPTS_GET,
         core(m::PROMPTS_GET),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::get_prompt_params(),
     );
     ctx.request(
         "CompleteRequest",
         m::COMPLETION_COMPLETE,
         core(m::COMPLETION_COMPLETE),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::complete_params(),
     );
     ctx.request(
         "SetLevelRequest",
         m::LOGGING_SET_LEVEL,
         core(m::LOGGING_SET_LEVEL),
-        "ClientRequest",
+        &["ClientRequest"],
         sf::set_level_params(),
     );
     ctx.request(
         "SubscriptionsListenRequest",
         m::SUBSCRIPTIONS_LISTEN,
         core(m::SUBSCRIPTIONS_LISTEN),
-        "ClientRequest",
+        &["ClientRequest"],
         sc::listen_params(),
     );
     ctx.request(
         "GetTaskRequest",
         m::TASKS_GET,
         core(m::TASKS_GET),
-        "ClientRequest",
+        &["ClientRequest", "ServerRequest"],
         stk::get_task_params(),
     );
     ctx.request(
         "GetTaskPayloadRequest",
         m::TASKS_RESULT,
         core(m::TASKS_RESULT),
-        "ClientRequest",
+        &["ClientRequest", "ServerRequest"],
         stk::get_task_params(),
     );
     ctx.request(
         "ListTasksRequest",
         m::TASKS_LIST,
         core(m::TASKS_LIST),
-        "ClientRequest",
+        &["ClientRequest", "ServerRequest"],
         sf::paginated_params(),
     );
     ctx.request(
         "CancelTaskRequest",
         m::TASKS_CANCEL,
         core(m::TASKS_CANCEL),
-        "ClientRequest",
+        &["ClientRequest", "ServerRequest"],
         stk::get_task_params(),
     );
 
@@ -440,98 +171,103 @@ fn core_kinds(ctx: &Ctx) {
     ctx.result(
         "InitializeResult",
         core(m::INITIALIZE),
-        "ServerResult",
+        &["ServerResult"],
         sf::initialize_result(),
     );
-    ctx.result("EmptyResult", true, "ServerResult", sf::empty_result());
+    ctx.result(
+        "EmptyResult",
+        true,
+        &["ServerResult", "ClientResult"],
+        sf::empty_result(),
+    );
     ctx.result(
         "DiscoverResult",
         core(m::SERVER_DISCOVER),
-        "ServerResult",
+        &["ServerResult"],
         sc::discover_result(),
     );
     ctx.result(
         "ListToolsResult",
         core(m::TOOLS_LIST),
-        "ServerResult",
+        &["ServerResult"],
         sf::list_tools_result(),
     );
     ctx.result(
         "CallToolResult",
         core(m::TOOLS_CALL),
-        "ServerResult",
+        &["ServerResult"],
         sf::call_tool_result(),
     );
     ctx.result(
         "ListResourcesResult",
         core(m::RESOURCES_LIST),
-        "ServerResult",
+        &["ServerResult"],
         sf::list_resources_result(),
     );
     ctx.result(
         "ListResourceTemplatesResult",
         core(m::RESOURCES_TEMPLATES_LIST),
-        "ServerResult",
+        &["ServerResult"],
         sf::list_resource_templates_result(),
     );
     ctx.result(
         "ReadResourceResult",
         core(m::RESOURCES_READ),
-        "ServerResult",
+        &["ServerResult"],
         sf::read_resource_result(),
     );
     ctx.result(
         "ListPromptsResult",
         core(m::PROMPTS_LIST),
-        "ServerResult",
+        &["ServerResult"],
         sf::list_prompts_result(),
     );
     ctx.result(
         "GetPromptResult",
         core(m::PROMPTS_GET),
-        "ServerResult",
+        &["ServerResult"],
         sf::get_prompt_result(),
     );
     ctx.result(
         "CompleteResult",
         core(m::COMPLETION_COMPLETE),
-        "ServerResult",
+        &["ServerResult"],
         sf::complete_result(),
     );
     ctx.result(
         "InputRequiredResult",
         !legacy,
-        "ServerResult",
+        &["ServerResult"],
         sc::input_required_result(),
     );
     ctx.result(
         "SubscriptionsListenResult",
         core(m::SUBSCRIPTIONS_LISTEN),
-        "ServerResult",
+        &["ServerResult"],
         sc::listen_result(),
     );
     ctx.result(
         "CreateTaskResult",
         core(m::TASKS_GET),
-        "ServerResult",
+        &["ServerResult", "ClientResult"],
         stk::create_task_result(),
     );
     ctx.result(
         "GetTaskResult",
         core(m::TASKS_GET),
-        "ServerResult",
+        &["ServerResult", "ClientResult"],
         stk::get_task_result(),
     );
     ctx.result(
         "CancelTaskResult",
         core(m::TASKS_CANCEL),
-        "ServerResult",
+        &["ServerResult", "ClientResult"],
         stk::get_task_result(),
     );
     ctx.result(
         "ListTasksResult",
         core(m::TASKS_LIST),
-        "ServerResult",
+        &["ServerResult", "ClientResult"],
         stk::list_tasks_result(),
     );
 
@@ -540,70 +276,70 @@ fn core_kinds(ctx: &Ctx) {
         "ProgressNotification",
         m::NOTIFICATIONS_PROGRESS,
         core(m::NOTIFICATIONS_PROGRESS),
-        "ServerNotification",
+        progress_unions,
         sf::progress_params(),
     );
     ctx.notification(
         "CancelledNotification",
         m::NOTIFICATIONS_CANCELLED,
         core(m::NOTIFICATIONS_CANCELLED),
-        "ServerNotification",
+        &["ServerNotification", "ClientNotification"],
         sf::cancelled_params(),
     );
     ctx.notification(
         "LoggingMessageNotification",
         m::NOTIFICATIONS_MESSAGE,
         core(m::NOTIFICATIONS_MESSAGE),
-        "ServerNotification",
+        &["ServerNotification"],
         sf::logging_message_params(),
     );
     ctx.notification(
         "ResourceUpdatedNotification",
         m::NOTIFICATIONS_RESOURCES_UPDATED,
         core(m::NOTIFICATIONS_RESOURCES_UPDATED),
-        "ServerNotification",
+        &["ServerNotification"],
         sf::resource_updated_params(),
     );
     ctx.notification(
         "ResourceListChangedNotification",
         m::NOTIFICATIONS_RESOURCES_LIST_CHANGED,
         core(m::NOTIFICATIONS_RESOURCES_LIST_CHANGED),
-        "ServerNotification",
+        &["ServerNotification"],
         sf::notification_params(),
     );
     ctx.notification(
         "ToolListChangedNotification",
         m::NOTIFICATIONS_TOOLS_LIST_CHANGED,
         core(m::NOTIFICATIONS_TOOLS_LIST_CHANGED),
-        "ServerNotification",
+        &["ServerNotification"],
         sf::notification_params(),
     );
     ctx.notification(
         "PromptListChangedNotification",
         m::NOTIFICATIONS_PROMPTS_LIST_CHANGED,
         core(m::NOTIFICATIONS_PROMPTS_LIST_CHANGED),
-        "ServerNotification",
+        &["ServerNotification"],
         sf::notification_params(),
     );
     ctx.notification(
         "ElicitationCompleteNotification",
         m::NOTIFICATIONS_ELICITATION_COMPLETE,
         core(m::NOTIFICATIONS_ELICITATION_COMPLETE),
-        "ServerNotification",
+        &["ServerNotification"],
         sc::elicitation_complete_params(),
     );
     ctx.notification(
         "TaskStatusNotification",
         m::NOTIFICATIONS_TASKS_STATUS,
         core(m::NOTIFICATIONS_TASKS_STATUS),
-        "ServerNotification",
+        &["ServerNotification", "ClientNotification"],
         stk::task_status_params(),
     );
     ctx.notification(
         "SubscriptionsAcknowledgedNotification",
         m::NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED,
         core(m::NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED),
-        "ServerNotification",
+        &["ServerNotification"],
         sc::acknowledged_params(),
     );
 
@@ -613,21 +349,21 @@ fn core_kinds(ctx: &Ctx) {
             "CreateMessageRequest",
             m::SAMPLING_CREATE_MESSAGE,
             core(m::SAMPLING_CREATE_MESSAGE),
-            server_request,
+            &[server_request],
             sc::create_message_params(),
         );
         ctx.request(
             "ListRootsRequest",
             m::ROOTS_LIST,
             core(m::ROOTS_LIST),
-            server_request,
+            &[server_request],
             sf::request_params(),
         );
         ctx.request(
             "ElicitRequest",
             m::ELICITATION_CREATE,
             core(m::ELICITATION_CREATE),
-            server_request,
+            &[server_request],
             sc::elicit_params(),
         );
     } else {
@@ -655,14 +391,14 @@ fn core_kinds(ctx: &Ctx) {
         "InitializedNotification",
         m::NOTIFICATIONS_INITIALIZED,
         core(m::NOTIFICATIONS_INITIALIZED),
-        "ClientNotification",
+        &["ClientNotification"],
         sf::notification_params(),
     );
     ctx.notification(
         "RootsListChangedNotification",
         m::NOTIFICATIONS_ROOTS_LIST_CHANGED,
         core(m::NOTIFICATIONS_ROOTS_LIST_CHANGED),
-        "ClientNotification",
+        &["ClientNotification"],
         sf::notification_params(),
     );
 
@@ -671,19 +407,19 @@ fn core_kinds(ctx: &Ctx) {
         ctx.result(
             "CreateMessageResult",
             core(m::SAMPLING_CREATE_MESSAGE),
-            "ClientResult",
+            &["ClientResult"],
             sc::create_message_result(),
         );
         ctx.result(
             "ListRootsResult",
             core(m::ROOTS_LIST),
-            "ClientResult",
+            &["ClientResult"],
             sc::list_roots_result(),
         );
         ctx.result(
             "ElicitResult",
             core(m::ELICITATION_CREATE),
-            "ClientResult",
+            &["ClientResult"],
             sc::elicit_result(),
         );
     } else {
@@ -720,66 +456,66 @@ fn tasks_extension_kinds(ctx: &Ctx) {
         "GetTaskRequest",
         m::TASKS_GET,
         ext(m::TASKS_GET),
-        "-",
+        &[],
         stk::get_task_params(),
     );
     ctx.request(
         "UpdateTaskRequest",
         m::TASKS_UPDATE,
         ext(m::TASKS_UPDATE),
-        "-",
+        &[],
         stk::update_task_params(),
     );
     ctx.request(
         "CancelTaskRequest",
         m::TASKS_CANCEL,
         ext(m::TASKS_CANCEL),
-        "-",
+        &[],
         stk::get_task_params(),
     );
     ctx.request(
         "ListTasksRequest",
         m::TASKS_LIST,
         ext(m::TASKS_LIST),
-        "-",
+        &[],
         sf::paginated_params(),
     );
     ctx.request(
         "GetTaskPayloadRequest",
         m::TASKS_RESULT,
         ext(m::TASKS_RESULT),
-        "-",
+        &[],
         stk::get_task_params(),
     );
     ctx.result(
         "GetTaskResult",
         ext(m::TASKS_GET),
-        "-",
+        &[],
         stk::get_task_result(),
     );
     ctx.result(
         "CreateTaskResult",
         ext(m::TASKS_GET),
-        "-",
+        &[],
         stk::create_task_result(),
     );
     ctx.result(
         "UpdateTaskResult",
         ext(m::TASKS_UPDATE),
-        "-",
+        &[],
         sf::empty_result(),
     );
     ctx.result(
         "CancelTaskResult",
         ext(m::TASKS_CANCEL),
-        "-",
+        &[],
         sf::empty_result(),
     );
     ctx.notification(
         "TaskStatusNotification",
         m::NOTIFICATIONS_TASKS,
         ext(m::NOTIFICATIONS_TASKS),
-        "-",
+        &[],
         stk::task_status_params(),
     );
     ctx.value("DetailedTask", true, stk::task());
