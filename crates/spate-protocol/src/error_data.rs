@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::capabilities::ClientCapabilities;
 use crate::error_code;
+use crate::fit::FitVersion;
 use crate::jsonrpc::ErrorObject;
+use crate::version::ProtocolVersion;
 
 /// `data` of `-32022 UnsupportedProtocolVersion` (2026), also used by legacy `initialize`
 /// failures (`-32602`).
@@ -53,5 +55,15 @@ impl ErrorObject {
     /// `-32020`: HTTP headers disagree with the body.
     pub fn header_mismatch(message: impl Into<String>) -> Self {
         Self::new(error_code::HEADER_MISMATCH, message)
+    }
+}
+
+impl FitVersion for ErrorObject {
+    /// 2026 must not emit `-32002` (resource not found): it becomes `-32602`, message and
+    /// data kept. Every other code is written as it is.
+    fn fit_version(&mut self, version: ProtocolVersion) {
+        if version >= ProtocolVersion::V2026_07_28 && self.code == error_code::RESOURCE_NOT_FOUND {
+            self.code = error_code::INVALID_PARAMS;
+        }
     }
 }

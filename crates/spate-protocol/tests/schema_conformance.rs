@@ -622,3 +622,66 @@ fn tasks_extension_messages_match_the_schema() {
         "tasks/result and tasks/list are gone from the extension"
     );
 }
+
+/// The MCP-defined errors with typed `data`, as our constructors build them.
+#[test]
+fn typed_errors_match_their_definitions() {
+    use spate_protocol::jsonrpc::decode_message;
+    let encode = |error: ErrorObject| -> serde_json::Value {
+        let message = Message::Response(Response::error(Some(RequestId::Number(1)), error));
+        let value: serde_json::Value = serde_json::from_slice(&message.encode()).unwrap();
+        // And our decoder reads it back.
+        decode_message(&message.encode()).expect("decodes");
+        value
+    };
+    let modern = conformance::schema("2026-07-28");
+    let checks = [
+        (
+            "UnsupportedProtocolVersionError",
+            ErrorObject::unsupported_protocol_version(
+                "1999-01-01",
+                vec!["2026-07-28".into(), "2025-11-25".into()],
+            ),
+        ),
+        (
+            "MissingRequiredClientCapabilityError",
+            ErrorObject::missing_required_client_capability(
+                "needs elicitation",
+                ClientCapabilities {
+                    elicitation: Some(ElicitationCapability::default()),
+                    ..Default::default()
+                },
+            ),
+        ),
+        (
+            "HeaderMismatchError",
+            ErrorObject::header_mismatch("Mcp-Name differs"),
+        ),
+    ];
+    for (def, error) in checks {
+        modern.validate(def, &encode(error)).unwrap();
+    }
+    // 2025-11-25: URL elicitation required, with URL-mode elicitations fitted for it.
+    let mut data = UrlElicitationRequiredData {
+        elicitations: vec![ElicitRequestParams::url(
+            "Authorize access",
+            "https://auth.example/start",
+            Some("e-1".into()),
+        )],
+    };
+    data.fit_version(ProtocolVersion::V2025_11_25);
+    let error = ErrorObject::new(
+        error_code::URL_ELICITATION_REQUIRED,
+        "URL elicitation required",
+    )
+    .with_data(serde_json::to_value(data).unwrap());
+    conformance::schema("2025-11-25")
+        .validate("URLElicitationRequiredError", &encode(error))
+        .unwrap();
+    // 2026 never says -32002.
+    let mut not_found = ErrorObject::new(error_code::RESOURCE_NOT_FOUND, "Resource not found");
+    not_found.fit_version(ProtocolVersion::V2025_11_25);
+    assert_eq!(not_found.code, error_code::RESOURCE_NOT_FOUND);
+    not_found.fit_version(ProtocolVersion::V2026_07_28);
+    assert_eq!(not_found.code, error_code::INVALID_PARAMS);
+}
