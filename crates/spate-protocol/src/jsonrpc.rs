@@ -96,14 +96,17 @@ pub struct ErrorObject {
     /// Extra detail defined by the sender; an explicit `null` is kept as `Some(Null)`.
     #[serde(
         default,
-        deserialize_with = "present_value",
+        deserialize_with = "crate::jsonrpc::present_value",
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<serde_json::Value>,
 }
 
-/// Reads a present value as `Some`, even `null`, so an error re-encodes as it came.
-fn present_value<'de, D: Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+/// Reads a present value as `Some`, even `null`, so a value re-encodes as it came
+/// (`#[serde(default, deserialize_with = ...)]` on `Option<Value>` fields).
+pub(crate) fn present_value<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<serde_json::Value>, D::Error> {
     serde_json::Value::deserialize(d).map(Some)
 }
 

@@ -106,7 +106,11 @@ pub struct ToolResultContent {
     /// The tool's content.
     pub content: Vec<ContentBlock>,
     /// Structured output (an object in 2025-11-25, any JSON in 2026).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::jsonrpc::present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub structured_content: Option<Value>,
     /// The tool failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -196,7 +196,11 @@ pub struct CallToolResult {
     pub content: Vec<ContentBlock>,
     /// Structured output matching `outputSchema` (2025-06-18+; any JSON in 2026, an object
     /// before).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::jsonrpc::present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub structured_content: Option<Value>,
     /// The tool failed; the content says why (a tool error, not a protocol error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
