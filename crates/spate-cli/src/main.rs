@@ -2,6 +2,7 @@
 
 mod call;
 mod demo;
+mod serve;
 mod tool_args;
 
 use std::process::ExitCode;
@@ -18,15 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the Spate server (today: the demo server, over stdio).
-    Serve {
-        /// Serve over this process's stdin/stdout (the default while stdio is the only transport).
-        #[arg(long)]
-        stdio: bool,
-        /// The longest JSON-RPC message accepted, in bytes; longer lines are refused with an error.
-        #[arg(long, default_value_t = 16 * 1024 * 1024)]
-        max_message_size: usize,
-    },
+    /// Run the Spate server (today: the demo server) over stdio or HTTP.
+    Serve(serve::ServeArgs),
     /// Call a tool: `spate call --stdio -- <server command…> <tool> key=value…`.
     ///
     /// Values are read as JSON when they parse as JSON and the tool's schema does not say
@@ -47,10 +41,7 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Serve {
-            stdio: _,
-            max_message_size,
-        } => serve_stdio(max_message_size).await,
+        Command::Serve(args) => serve::run(args).await,
         Command::Call(args) => call::run_call(args).await,
         Command::Tools(args) => call::run_tools(args).await,
     };
@@ -61,16 +52,4 @@ async fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-async fn serve_stdio(max_message_size: usize) -> Result<ExitCode, String> {
-    let mut config = spate::server::ServerConfig::default();
-    config.stdio.max_message_size = max_message_size.max(1);
-    let server = demo::server(config);
-    demo::start_clock(&server);
-    server
-        .serve_stdio()
-        .await
-        .map_err(|e| format!("serving stdio failed: {e}"))?;
-    Ok(ExitCode::SUCCESS)
 }

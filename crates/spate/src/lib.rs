@@ -3,6 +3,7 @@
 //! - [`client`]: connect to MCP servers (typed calls, notifications, sampling/elicitation/roots answers).
 //! - [`engine`]: the peer engine shared by both roles (ids, pending requests, timeouts,
 //!   cancellation, progress routing, backpressure, shutdown).
+//! - [`http`]: serve MCP over Streamable HTTP and HTTP+SSE.
 //! - [`server`]: build MCP servers (tools, resources, prompts, completion, logging).
 //! - [`transport`]: how frames travel (stdio today).
 
@@ -10,5 +11,6 @@
 
 pub mod client;
 pub mod engine;
+pub mod http;
 pub mod server;
 pub mod transport;

@@ -33,6 +33,12 @@ pub(super) async fn run(
                 );
                 refuse(&peer, Response::error(None, error)).await;
             }
+            InboundFrame::Decoded(Frame::Single(message)) => {
+                dispatch(&peer, &handler, message, None).await
+            }
+            InboundFrame::Decoded(Frame::Batch(items)) => {
+                handle_batch(&peer, &handler, items).await
+            }
             InboundFrame::Bytes(bytes) => match decode(&bytes) {
                 Err(e) => refuse(&peer, e.to_response()).await,
                 Ok(Frame::Single(message)) => dispatch(&peer, &handler, message, None).await,

@@ -48,7 +48,8 @@ pub use tool::{Args, IntoToolResult, Structured, ToolEntry, ToolHandler};
 
 use catalog::CatalogCell;
 use events::ServerEvent;
-use session::{Session, SessionState};
+use session::Session;
+pub(crate) use session::SessionState;
 
 use crate::engine::{Peer, PeerConfig};
 use crate::transport::Transport;
@@ -183,18 +184,21 @@ impl Server {
 
     /// Serves one connection over a transport; returns the running peer.
     pub fn serve(&self, transport: Transport) -> Peer {
+        self.serve_session(transport).0
+    }
+
+    /// Serves one connection and also returns what it negotiates, for transports that need
+    /// the version (HTTP headers, priming events).
+    pub(crate) fn serve_session(&self, transport: Transport) -> (Peer, Arc<SessionState>) {
         let state = Arc::new(SessionState::default());
         let session = Session {
             server: self.handle.clone(),
             state: state.clone(),
         };
-        let peer = Peer::spawn(
-            transport,
-            Arc::new(session),
-            self.handle.shared.config.peer.clone(),
-        );
-        events::forward(self.handle.clone(), state, peer.handle.clone());
-        peer
+        let config = self.handle.shared.config.peer.clone();
+        let peer = Peer::spawn(transport, Arc::new(session), config);
+        events::forward(self.handle.clone(), state.clone(), peer.handle.clone());
+        (peer, state)
     }
 
     /// Serves this process's stdin/stdout until the client closes stdin.

@@ -7,6 +7,7 @@
 pub mod stdio;
 
 use spate_protocol::RequestId;
+use spate_protocol::jsonrpc::Frame;
 use tokio::sync::mpsc;
 
 /// One unit read off a transport.
@@ -14,6 +15,9 @@ use tokio::sync::mpsc;
 pub enum InboundFrame {
     /// The bytes of one frame (without the newline on stdio).
     Bytes(Vec<u8>),
+    /// A frame the transport already decoded (HTTP reads the body to route it), so the engine
+    /// does not parse it twice.
+    Decoded(Frame),
     /// A frame longer than the configured maximum was skipped.
     TooLarge {
         /// The limit it broke, in bytes.

@@ -1,0 +1,341 @@
+//! The event log behind resumable SSE streams.
+//!
+//! Every message bound for an SSE stream is appended here *before* any socket sees it; a
+//! reader (the first attach of a stream, or a `GET` with `Last-Event-ID`) replays what follows
+//! its cursor and then waits for more, in one loop. So a dropped connection loses nothing and a
+//! resumed one repeats nothing.
+//!
+//! The trait is shaped for networked backends (SQLite, Redis) as much as for memory: appends
+//! are batched, reads are ranges after a cursor, waiting is a separate call, and nothing hands
+//! out references into the store.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use tokio::sync::Notify;
+
+/// One event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// The SSE `data` (one JSON-RPC message).
+    pub data: Bytes,
+    /// Whether this is the stream's last event (the response that ends a request stream).
+    pub last: bool,
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Position in its stream, from 1.
+    pub seq: u64,
+    /// The SSE `data`.
+    pub data: Bytes,
+    /// Whether the stream ends with it.
+    pub last: bool,
+}
+
+/// What a read found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadBatch {
+    /// Events after the cursor, oldest first.
+    pub events: Vec<StoredEvent>,
+    /// Whether the stream exists (unknown streams never replay anything).
+    pub known: bool,
+    /// Events after the cursor that retention already dropped: a gap the reader must report.
+    pub dropped: u64,
+    /// The sequence number of the stream's newest event (0 if none yet).
+    pub last_seq: u64,
+}
+
+/// Why the log could not do something.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("event log: {0}")]
+pub struct LogError(pub String);
+
+/// Storage of SSE streams. Stream keys are opaque strings chosen by the transport.
+pub trait EventLog: Send + Sync + 'static {
+    /// Appends events to a stream (creating it), returning the sequence number of the last one.
+    fn append(&self, stream: &str, events: Vec<NewEvent>) -> BoxFuture<'_, Result<u64, LogError>>;
+    /// Reads at most `max` events after `after` (0 = from the start).
+    fn read_after(
+        &self,
+        stream: &str,
+        after: u64,
+        max: usize,
+    ) -> BoxFuture<'_, Result<ReadBatch, LogError>>;
+    /// Resolves when the stream has an event after `after`, is removed, or `timeout` passes.
+    fn wait_after(&self, stream: &str, after: u64, timeout: Duration) -> BoxFuture<'_, ()>;
+    /// Removes every stream whose key starts with `prefix` (a session's streams).
+    fn remove_prefix(&self, prefix: &str) -> BoxFuture<'_, ()>;
+    /// Removes one stream.
+    fn remove(&self, stream: &str) -> BoxFuture<'_, ()>;
+    /// Drops what retention no longer keeps; backends that expire entries themselves need
+    /// not do anything.
+    fn sweep(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+/// Retention limits of a log.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Events kept per stream; older ones are dropped (default 1000).
+    pub max_events: usize,
+    /// Age after which an event is dropped (default 10 min).
+    pub max_age: Duration,
+    /// How long a finished stream stays resumable (default 5 min).
+    pub completed_grace: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            max_events: 1000,
+            max_age: Duration::from_secs(600),
+            completed_grace: Duration::from_secs(300),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct StreamLog {
+    events: VecDeque<(StoredEvent, Instant)>,
+    next_seq: u64,
+    completed_at: Option<Instant>,
+    news: Arc<Notify>,
+}
+
+impl StreamLog {
+    fn new() -> Self {
+        Self {
+            events: VecDeque::new(),
+            next_seq: 1,
+            completed_at: None,
+            news: Arc::new(Notify::new()),
+        }
+    }
+
+    fn trim(&mut self, retention: &Retention, now: Instant) {
+        while self.events.len() > retention.max_events
+            || self
+                .events
+                .front()
+                .is_some_and(|(_, at)| now.duration_since(*at) > retention.max_age)
+        {
+            self.events.pop_front();
+        }
+    }
+}
+
+/// The in-memory event log: for one process, tests and the default of `spate serve` until the
+/// durable backends arrive.
+#[derive(Debug, Default)]
+pub struct MemoryEventLog {
+    streams: Mutex<HashMap<String, StreamLog>>,
+    retention: Retention,
+}
+
+impl MemoryEventLog {
+    /// A log with the given retention.
+    pub fn new(retention: Retention) -> Self {
+        Self {
+            streams: Mutex::new(HashMap::new()),
+            retention,
+        }
+    }
+
+    /// How many streams it holds (for tests and metrics).
+    pub fn stream_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Drops expired events and finished streams past their grace period.
+    pub fn sweep_now(&self) {
+        let now = Instant::now();
+        let mut streams = self.lock();
+        streams.retain(|_, log| {
+            log.trim(&self.retention, now);
+            log.completed_at
+                .is_none_or(|t| now.duration_since(t) <= self.retention.completed_grace)
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StreamLog>> {
+        self.streams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl EventLog for MemoryEventLog {
+    fn append(&self, stream: &str, events: Vec<NewEvent>) -> BoxFuture<'_, Result<u64, LogError>> {
+        let now = Instant::now();
+        let mut streams = self.lock();
+        let log = streams
+            .entry(stream.to_owned())
+            .or_insert_with(StreamLog::new);
+        for event in events {
+            let seq = log.next_seq;
+            log.next_seq += 1;
+            if event.last {
+                log.completed_at = Some(now);
+            }
+            log.events.push_back((
+                StoredEvent {
+                    seq,
+                    data: event.data,
+                    last: event.last,
+                },
+                now,
+            ));
+        }
+        log.trim(&self.retention, now);
+        log.news.notify_waiters();
+        let last = log.next_seq - 1;
+        Box::pin(async move { Ok(last) })
+    }
+
+    fn read_after(
+        &self,
+        stream: &str,
+        after: u64,
+        max: usize,
+    ) -> BoxFuture<'_, Result<ReadBatch, LogError>> {
+        let streams = self.lock();
+        let batch = match streams.get(stream) {
+            None => ReadBatch::default(),
+            Some(log) => {
+                let first_kept = log.events.front().map_or(log.next_seq, |(e, _)| e.seq);
+                ReadBatch {
+                    events: log
+                        .events
+                        .iter()
+                        .filter(|(e, _)| e.seq > after)
+                        .take(max)
+                        .map(|(e, _)| e.clone())
+                        .collect(),
+                    known: true,
+                    dropped: first_kept.saturating_sub(after + 1),
+                    last_seq: log.next_seq - 1,
+                }
+            }
+        };
+        Box::pin(async move { Ok(batch) })
+    }
+
+    fn wait_after(&self, stream: &str, after: u64, timeout: Duration) -> BoxFuture<'_, ()> {
+        let news = {
+            let streams = self.lock();
+            match streams.get(stream) {
+                Some(log) if log.next_seq - 1 <= after => Some(log.news.clone()),
+                _ => None, // already has more, or gone: return at once
+            }
+        };
+        let stream = stream.to_owned();
+        Box::pin(async move {
+            let Some(news) = news else { return };
+            let notified = news.notified();
+            tokio::pin!(notified);
+            // Register before re-checking, so an append between the two cannot be missed.
+            notified.as_mut().enable();
+            let ready = {
+                let streams = self.lock();
+                streams
+                    .get(&stream)
+                    .is_none_or(|log| log.next_seq - 1 > after)
+            };
+            if !ready {
+                let _ = tokio::time::timeout(timeout, notified).await;
+            }
+        })
+    }
+
+    fn remove_prefix(&self, prefix: &str) -> BoxFuture<'_, ()> {
+        let mut streams = self.lock();
+        streams.retain(|key, log| {
+            let keep = !key.starts_with(prefix);
+            if !keep {
+                log.news.notify_waiters();
+            }
+            keep
+        });
+        Box::pin(async {})
+    }
+
+    fn remove(&self, stream: &str) -> BoxFuture<'_, ()> {
+        if let Some(log) = self.lock().remove(stream) {
+            log.news.notify_waiters();
+        }
+        Box::pin(async {})
+    }
+
+    fn sweep(&self) -> BoxFuture<'_, ()> {
+        self.sweep_now();
+        Box::pin(async {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(text: &str, last: bool) -> NewEvent {
+        NewEvent {
+            data: Bytes::from(text.to_owned()),
+            last,
+        }
+    }
+
+    #[tokio::test]
+    async fn append_read_and_wait() {
+        let log = MemoryEventLog::default();
+        assert!(!log.read_after("s", 0, 10).await.unwrap().known);
+        assert_eq!(
+            log.append("s", vec![ev("a", false), ev("b", false)])
+                .await
+                .unwrap(),
+            2
+        );
+        let batch = log.read_after("s", 1, 10).await.unwrap();
+        assert_eq!(batch.events.len(), 1);
+        assert_eq!(batch.events[0].data, "b");
+        let log = Arc::new(log);
+        let appender = {
+            let log = log.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                log.append("s", vec![ev("c", true)]).await.unwrap();
+            })
+        };
+        log.wait_after("s", 2, Duration::from_secs(5)).await;
+        let batch = log.read_after("s", 2, 10).await.unwrap();
+        assert_eq!(batch.events[0].data, "c");
+        assert!(batch.events[0].last);
+        appender.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn retention_is_bounded_and_gaps_are_reported() {
+        let log = MemoryEventLog::new(Retention {
+            max_events: 3,
+            ..Default::default()
+        });
+        for i in 0..10 {
+            log.append("s", vec![ev(&i.to_string(), false)])
+                .await
+                .unwrap();
+        }
+        let batch = log.read_after("s", 0, 100).await.unwrap();
+        assert_eq!(
+            batch.events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [8, 9, 10]
+        );
+        assert_eq!(batch.dropped, 7);
+        assert_eq!(log.read_after("s", 7, 100).await.unwrap().dropped, 0);
+        log.remove_prefix("s").await;
+        assert_eq!(log.stream_count(), 0);
+    }
+}

@@ -1,0 +1,352 @@
+//! HTTP sessions: one engine peer each, the map of live sessions, their limits and expiry.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rand::RngCore;
+use spate_protocol::RequestId;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::event_log::{EventLog, NewEvent};
+use crate::server::{Server, SessionState};
+use crate::transport::{InboundFrame, OutboundFrame, Route, Transport};
+
+/// Frames buffered between the HTTP handlers and a session's engine, each way.
+const SESSION_QUEUE: usize = 256;
+/// Outbound frames appended to the log in one batch at most.
+const APPEND_BATCH: usize = 64;
+
+/// The stream number of a session's standalone (GET) stream.
+pub const STANDALONE: u64 = 0;
+
+/// One MCP session over HTTP.
+pub struct HttpSession {
+    /// The `Mcp-Session-Id`.
+    pub id: String,
+    /// What the server negotiated with this client.
+    pub state: Arc<SessionState>,
+    inbound: Mutex<Option<mpsc::Sender<InboundFrame>>>,
+    request_streams: Mutex<HashMap<RequestId, u64>>,
+    next_stream: AtomicU64,
+    /// Whether a standalone GET stream is attached now.
+    pub standalone_attached: AtomicBool,
+    last_used: Mutex<Instant>,
+    active: AtomicUsize,
+    /// The 2024-11-05 transport: everything goes on the one SSE stream.
+    pub legacy: bool,
+    /// Cancelled when the session has ended.
+    pub closed: CancellationToken,
+}
+
+impl std::fmt::Debug for HttpSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSession")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a request stream could not be opened.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StreamRefusal {
+    /// The session has as many streams open as it may.
+    TooMany,
+    /// A request with that id is already in flight in this session.
+    DuplicateId(RequestId),
+}
+
+impl HttpSession {
+    /// The log key of one of this session's streams.
+    pub fn stream_key(&self, stream: u64) -> String {
+        format!("{}.{stream}", self.id)
+    }
+
+    /// The SSE event id of an event: session, stream and position, so a `Last-Event-ID`
+    /// names exactly one stream of exactly one session.
+    pub fn event_id(&self, stream: u64, seq: u64) -> String {
+        format!("{}.{stream}.{seq}", self.id)
+    }
+
+    /// Parses an event id of this session into (stream, seq); `None` for anything else.
+    pub fn parse_event_id(&self, event_id: &str) -> Option<(u64, u64)> {
+        let mut parts = event_id.trim().rsplitn(3, '.');
+        let seq = parts.next()?.parse().ok()?;
+        let stream = parts.next()?.parse().ok()?;
+        (parts.next()? == self.id).then_some((stream, seq))
+    }
+
+    /// Opens a stream for a POST carrying these requests.
+    pub fn open_stream(&self, ids: &[RequestId], limit: usize) -> Result<u64, StreamRefusal> {
+        let mut streams = lock(&self.request_streams);
+        if streams.len() + ids.len() > limit {
+            return Err(StreamRefusal::TooMany);
+        }
+        if let Some(dup) = ids.iter().find(|id| streams.contains_key(id)) {
+            return Err(StreamRefusal::DuplicateId(dup.clone()));
+        }
+        let stream = self.next_stream.fetch_add(1, Ordering::Relaxed);
+        for id in ids {
+            streams.insert(id.clone(), stream);
+        }
+        Ok(stream)
+    }
+
+    /// Hands a decoded frame to the engine, waiting while it is busy.
+    pub async fn deliver(&self, frame: InboundFrame) -> bool {
+        let sender = lock(&self.inbound).clone();
+        match sender {
+            Some(tx) => tx.send(frame).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Marks the session in use until the returned guard drops.
+    pub fn use_now(self: &Arc<Self>) -> ActiveGuard {
+        self.active.fetch_add(1, Ordering::AcqRel);
+        *lock(&self.last_used) = Instant::now();
+        ActiveGuard(self.clone())
+    }
+
+    fn idle_since(&self) -> Option<Instant> {
+        (self.active.load(Ordering::Acquire) == 0).then(|| *lock(&self.last_used))
+    }
+
+    fn close(&self) {
+        lock(&self.inbound).take();
+        self.closed.cancel();
+    }
+}
+
+/// Keeps a session counted as active (not idle, not evictable) while alive.
+pub struct ActiveGuard(Arc<HttpSession>);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        *lock(&self.0.last_used) = Instant::now();
+        self.0.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Why a session could not be created.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AtCapacity;
+
+/// All live sessions of one HTTP server.
+pub struct SessionRegistry {
+    sessions: Mutex<HashMap<String, Arc<HttpSession>>>,
+    server: Server,
+    log: Arc<dyn EventLog>,
+    max_sessions: usize,
+    ttl: Duration,
+}
+
+impl SessionRegistry {
+    /// A registry creating sessions of `server`, with streams in `log`.
+    pub fn new(
+        server: Server,
+        log: Arc<dyn EventLog>,
+        max_sessions: usize,
+        ttl: Duration,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            sessions: Mutex::new(HashMap::new()),
+            server,
+            log,
+            max_sessions: max_sessions.max(1),
+            ttl,
+        })
+    }
+
+    /// The event log.
+    pub fn log(&self) -> &Arc<dyn EventLog> {
+        &self.log
+    }
+
+    /// A live session by id.
+    pub fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
+        lock(&self.sessions).get(id).cloned()
+    }
+
+    /// Sessions alive now.
+    pub fn count(&self) -> usize {
+        lock(&self.sessions).len()
+    }
+
+    /// Starts a new session; at the cap the least recently used idle session makes room.
+    pub fn create(self: &Arc<Self>, legacy: bool) -> Result<Arc<HttpSession>, AtCapacity> {
+        let evicted = {
+            let sessions = lock(&self.sessions);
+            if sessions.len() < self.max_sessions {
+                None
+            } else {
+                let victim = sessions
+                    .values()
+                    .filter_map(|s| s.idle_since().map(|t| (t, s.id.clone())))
+                    .min()
+                    .map(|(_, id)| id);
+                Some(victim.ok_or(AtCapacity)?)
+            }
+        };
+        if let Some(victim) = evicted {
+            tracing::info!("session cap reached: evicting least recently used idle session");
+            self.end(&victim);
+        }
+        let (in_tx, inbound) = mpsc::channel(SESSION_QUEUE);
+        let (outbound, out_rx) = mpsc::channel(SESSION_QUEUE);
+        let (_peer, state) = self.server.serve_session(Transport { inbound, outbound });
+        let session = Arc::new(HttpSession {
+            id: new_session_id(),
+            state,
+            inbound: Mutex::new(Some(in_tx)),
+            request_streams: Mutex::new(HashMap::new()),
+            next_stream: AtomicU64::new(STANDALONE + 1),
+            standalone_attached: AtomicBool::new(false),
+            last_used: Mutex::new(Instant::now()),
+            active: AtomicUsize::new(0),
+            legacy,
+            closed: CancellationToken::new(),
+        });
+        lock(&self.sessions).insert(session.id.clone(), session.clone());
+        tokio::spawn(route_outbound(
+            Arc::downgrade(&session),
+            session.closed.clone(),
+            self.log.clone(),
+            out_rx,
+        ));
+        Ok(session)
+    }
+
+    /// Ends a session: its engine stops, its streams are dropped. Whether it existed.
+    pub fn end(&self, id: &str) -> bool {
+        let Some(session) = lock(&self.sessions).remove(id) else {
+            return false;
+        };
+        session.close();
+        let log = self.log.clone();
+        let prefix = format!("{id}.");
+        tokio::spawn(async move { log.remove_prefix(&prefix).await });
+        true
+    }
+
+    /// Ends sessions idle for longer than the TTL; returns how many.
+    pub fn expire_idle(&self) -> usize {
+        let now = Instant::now();
+        let expired: Vec<String> = lock(&self.sessions)
+            .values()
+            .filter(|s| {
+                s.idle_since()
+                    .is_some_and(|t| now.duration_since(t) > self.ttl)
+            })
+            .map(|s| s.id.clone())
+            .collect();
+        for id in &expired {
+            self.end(id);
+        }
+        expired.len()
+    }
+
+    /// Ends every session (server shutdown).
+    pub fn end_all(&self) {
+        let ids: Vec<String> = lock(&self.sessions).keys().cloned().collect();
+        for id in ids {
+            self.end(&id);
+        }
+    }
+}
+
+/// 128 random bits as 32 lowercase hex characters (visible ASCII, as the spec requires).
+fn new_session_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Moves a session's outbound frames into the event log, each on the stream of its exchange.
+/// Appends are batched; order within a stream is kept.
+async fn route_outbound(
+    session: std::sync::Weak<HttpSession>,
+    closed: CancellationToken,
+    log: Arc<dyn EventLog>,
+    mut frames: mpsc::Receiver<OutboundFrame>,
+) {
+    let mut batch = Vec::with_capacity(APPEND_BATCH);
+    loop {
+        let first = tokio::select! {
+            f = frames.recv() => f,
+            () = closed.cancelled() => None,
+        };
+        let Some(first) = first else { return };
+        batch.push(first);
+        while batch.len() < APPEND_BATCH {
+            match frames.try_recv() {
+                Ok(f) => batch.push(f),
+                Err(_) => break,
+            }
+        }
+        let Some(session) = session.upgrade() else {
+            return;
+        };
+        // Group consecutive frames of the same stream into one append.
+        let mut pending: Option<(u64, Vec<NewEvent>)> = None;
+        for frame in batch.drain(..) {
+            let (stream, last) = stream_of(&session, &frame.route);
+            let event = NewEvent {
+                data: Bytes::from(frame.bytes),
+                last,
+            };
+            match &mut pending {
+                Some((s, events)) if *s == stream => events.push(event),
+                _ => {
+                    if let Some((s, events)) = pending.take() {
+                        append(&log, &session, s, events).await;
+                    }
+                    pending = Some((stream, vec![event]));
+                }
+            }
+        }
+        if let Some((s, events)) = pending {
+            append(&log, &session, s, events).await;
+        }
+    }
+}
+
+async fn append(
+    log: &Arc<dyn EventLog>,
+    session: &HttpSession,
+    stream: u64,
+    events: Vec<NewEvent>,
+) {
+    if let Err(e) = log.append(&session.stream_key(stream), events).await {
+        tracing::error!("event log append failed for session {}: {e}", session.id);
+    }
+}
+
+/// Which stream a frame goes on, and whether it ends that stream.
+fn stream_of(session: &HttpSession, route: &Route) -> (u64, bool) {
+    if session.legacy {
+        return (STANDALONE, false);
+    }
+    let mut streams = lock(&session.request_streams);
+    match route {
+        Route::Request(id) => (streams.get(id).copied().unwrap_or(STANDALONE), false),
+        Route::Response(id) => match streams.get(id).copied() {
+            Some(stream) => {
+                // A batch shares one stream: it ends with the answer that frees its last id.
+                streams.retain(|_, s| *s != stream);
+                (stream, true)
+            }
+            None => (STANDALONE, false),
+        },
+        Route::Standalone => (STANDALONE, false),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,157 @@
+//! The one loop that turns a stream of the event log into an SSE body: replay what follows the
+//! cursor, then wait for more, with keep-alive comments while idle. A first attach and a
+//! resumption are the same loop with a different cursor.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+
+use super::event_log::EventLog;
+use super::session::{ActiveGuard, HttpSession};
+use super::sse;
+
+/// Events read from the log per round.
+const READ_BATCH: usize = 64;
+
+/// How events are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Streamable HTTP: every event has an id (`session.stream.seq`).
+    WithIds,
+    /// The 2024-11-05 transport: `event: message`, no ids.
+    LegacyMessages,
+}
+
+/// A reader of one stream from a cursor.
+pub struct StreamReader {
+    /// The log holding the stream.
+    pub log: Arc<dyn EventLog>,
+    /// The session owning it.
+    pub session: Arc<HttpSession>,
+    /// The stream number.
+    pub stream: u64,
+    /// Replay starts after this sequence number.
+    pub cursor: u64,
+    /// Written before anything else (priming or `endpoint` event).
+    pub preamble: Option<Bytes>,
+    /// Keep-alive comment period.
+    pub keep_alive: Duration,
+    /// How events are written.
+    pub framing: Framing,
+    /// Runs when the body is dropped (client gone or stream done).
+    pub on_drop: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+struct State {
+    reader: StreamReader,
+    key: String,
+    queue: VecDeque<Bytes>,
+    finished: bool,
+    _active: ActiveGuard,
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        if let Some(f) = self.reader.on_drop.take() {
+            f();
+        }
+    }
+}
+
+impl StreamReader {
+    /// The SSE response that runs this reader.
+    pub fn into_response(self) -> Response {
+        let active = self.session.use_now();
+        let mut queue = VecDeque::new();
+        let mut reader = self;
+        if let Some(p) = reader.preamble.take() {
+            queue.push_back(p);
+        }
+        let state = State {
+            key: reader.session.stream_key(reader.stream),
+            reader,
+            queue,
+            finished: false,
+            _active: active,
+        };
+        let body = futures_util::stream::unfold(state, next_chunk);
+        sse_response(Body::from_stream(body))
+    }
+}
+
+async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> {
+    loop {
+        if let Some(chunk) = s.queue.pop_front() {
+            return Some((Ok(chunk), s));
+        }
+        if s.finished || s.reader.session.closed.is_cancelled() {
+            return None;
+        }
+        let r = &s.reader;
+        let batch = match r.log.read_after(&s.key, r.cursor, READ_BATCH).await {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::error!("event log read failed: {e}");
+                return None;
+            }
+        };
+        if !batch.known {
+            return None; // the stream is gone (session ended or retention expired it)
+        }
+        if batch.dropped > 0 {
+            s.queue.push_back(sse::comment(&format!(
+                "{} events before this point were dropped by retention",
+                batch.dropped
+            )));
+        }
+        if !batch.events.is_empty() {
+            for event in batch.events {
+                s.reader.cursor = event.seq;
+                let chunk = match s.reader.framing {
+                    Framing::WithIds => sse::event(
+                        &s.reader.session.event_id(s.reader.stream, event.seq),
+                        &event.data,
+                    ),
+                    Framing::LegacyMessages => sse::named("message", &event.data),
+                };
+                s.queue.push_back(chunk);
+                if event.last {
+                    s.finished = true;
+                    break;
+                }
+            }
+            continue;
+        }
+        let started = Instant::now();
+        tokio::select! {
+            () = r.log.wait_after(&s.key, r.cursor, r.keep_alive) => {}
+            () = r.session.closed.cancelled() => return None,
+        }
+        if started.elapsed() >= r.keep_alive {
+            s.queue.push_back(sse::comment("keep-alive"));
+        }
+    }
+}
+
+/// A `200 text/event-stream` response with the headers proxies need to pass it through.
+pub fn sse_response(body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-transform"),
+    );
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
