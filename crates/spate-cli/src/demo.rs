@@ -11,8 +11,10 @@ use spate::server::{
     prefix_matches,
 };
 use spate_protocol::{
-    ContentBlock, ErrorObject, GetPromptResult, Implementation, Prompt, PromptArgument,
-    PromptMessage, Resource, ResourceContents, ResourceTemplate, Role, TextResourceContents,
+    ContentBlock, CreateMessageRequestParams, ElicitRequestParams, ElicitationSchema, ErrorObject,
+    GetPromptResult, Implementation, Prompt, PromptArgument, PromptMessage, Resource,
+    ResourceContents, ResourceTemplate, Role, SamplingContentBlock, SamplingMessage,
+    TextResourceContents,
 };
 
 /// Arguments of `calculate`.
@@ -41,6 +43,20 @@ struct ProcessFiles {
     delay_ms: Option<u64>,
 }
 
+/// Arguments of `ask_model`.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct AskModel {
+    /// What to ask the client's model.
+    prompt: String,
+}
+
+/// Arguments of `confirm_action`.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct ConfirmAction {
+    /// The action the user is asked to confirm.
+    action: String,
+}
+
 /// The longest pause `process_files` accepts between files, so a call cannot park a task for hours.
 const MAX_DELAY_MS: u64 = 60_000;
 
@@ -67,6 +83,8 @@ pub fn server(config: ServerConfig) -> Server {
             })
         })
         .tool("process_files", "Process files one by one, reporting progress and logging each", process_files)
+        .tool("ask_model", "Ask the client's model (sampling) and return its answer", ask_model)
+        .tool("confirm_action", "Ask the user to confirm an action (elicitation)", confirm_action)
         .resource(ResourceEntry::text(
             Resource {
                 uri: "demo://readme".into(),
@@ -181,6 +199,50 @@ async fn process_files(ctx: Context, Args(p): Args<ProcessFiles>) -> Result<Stri
     Ok(format!(
         "Done: processed {n} files ({})",
         p.files.join(", ")
+    ))
+}
+
+async fn ask_model(ctx: Context, Args(p): Args<AskModel>) -> Result<String, String> {
+    let request = CreateMessageRequestParams {
+        messages: vec![SamplingMessage::text(Role::User, p.prompt)],
+        max_tokens: 200,
+        ..Default::default()
+    };
+    let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
+    let text: Vec<String> = reply
+        .content
+        .blocks()
+        .iter()
+        .map(|b| match b {
+            SamplingContentBlock::Text(t) => t.text.clone(),
+            other => serde_json::to_string(other).unwrap_or_default(),
+        })
+        .collect();
+    Ok(format!("Model ({}) said: {}", reply.model, text.join(" ")))
+}
+
+async fn confirm_action(ctx: Context, Args(p): Args<ConfirmAction>) -> Result<String, String> {
+    let schema: ElicitationSchema = serde_json::from_value(serde_json::json!({
+        "type": "object",
+        "properties": {
+            "confirm": {"type": "boolean", "title": "Confirm", "default": false},
+            "note": {"type": "string", "title": "Note", "default": ""}
+        },
+        "required": ["confirm"]
+    }))
+    .map_err(|e| e.to_string())?;
+    let answer = ctx
+        .elicit(ElicitRequestParams::form(
+            format!("Do you want to {}?", p.action),
+            schema,
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    let action = serde_json::to_value(answer.action).unwrap_or_default();
+    let content = serde_json::Value::Object(answer.content.unwrap_or_default());
+    Ok(format!(
+        "User {}: {content}",
+        action.as_str().unwrap_or("answered")
     ))
 }
 

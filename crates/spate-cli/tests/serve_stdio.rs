@@ -263,3 +263,55 @@ async fn requests_before_initialize_are_refused_and_2025_03_26_batches_work() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn sampling_and_elicitation_round_trips_over_stdio() {
+    let mut s = Server::start(&[]).await;
+    s.send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {"sampling": {}, "elicitation": {"form": {}}},
+        "clientInfo": {"name": "test", "version": "0"}}}))
+        .await;
+    s.response(0).await;
+    s.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+
+    s.send(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "ask_model", "arguments": {"prompt": "hi"}}})).await;
+    let ask = s.recv().await;
+    assert_eq!(ask["method"], "sampling/createMessage", "{ask}");
+    assert_eq!(ask["params"]["messages"][0]["content"]["text"], "hi");
+    s.send(json!({"jsonrpc": "2.0", "id": ask["id"], "result": {
+        "role": "assistant", "content": {"type": "text", "text": "hello back"}, "model": "m1"}}))
+        .await;
+    let (r, _) = s.response(1).await;
+    assert_eq!(
+        r["result"]["content"][0]["text"], "Model (m1) said: hello back",
+        "{r}"
+    );
+
+    s.send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "confirm_action", "arguments": {"action": "deploy"}}})).await;
+    let ask = s.recv().await;
+    assert_eq!(ask["method"], "elicitation/create", "{ask}");
+    assert_eq!(
+        ask["params"]["requestedSchema"]["properties"]["confirm"]["type"],
+        "boolean"
+    );
+    s.send(json!({"jsonrpc": "2.0", "id": ask["id"], "result": {"action": "accept", "content": {"confirm": true}}})).await;
+    let (r, _) = s.response(2).await;
+    assert_eq!(
+        r["result"]["content"][0]["text"], "User accept: {\"confirm\":true}",
+        "{r}"
+    );
+
+    // A client error answer to the server's request becomes a tool error the model can read.
+    s.send(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "ask_model", "arguments": {"prompt": "x"}}})).await;
+    let ask = s.recv().await;
+    s.send(json!({"jsonrpc": "2.0", "id": ask["id"], "error": {"code": -1, "message": "User rejected sampling request"}})).await;
+    let (r, _) = s.response(3).await;
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    assert!(
+        r["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("rejected")
+    );
+}
