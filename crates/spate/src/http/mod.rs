@@ -164,7 +164,7 @@ impl McpHttp {
 
     /// Serves on a bound listener until the process ends: `TCP_NODELAY` on every connection,
     /// `Host` checked against the bound address unless configured.
-    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    pub async fn serve(&self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         use axum::serve::ListenerExt;
         let bound = listener.local_addr()?;
         let router = self.router_with_guard(self.guard(Some(bound)));

@@ -1,0 +1,563 @@
+//! The Streamable HTTP server over real sockets on 127.0.0.1, spoken to with plain HTTP:
+//! sessions, limits, security, SSE resumption and the old HTTP+SSE transport.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Client, Response, StatusCode};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use spate::http::{HttpConfig, McpHttp, ResponseMode};
+use spate::server::{Args, Context, ResourceEntry, Server, ServerHandle};
+use spate_protocol::Resource;
+
+#[derive(Deserialize, JsonSchema)]
+struct Slow {
+    n: u32,
+    delay_ms: u64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Add {
+    a: f64,
+    b: f64,
+}
+
+fn test_server() -> Server {
+    Server::new("http-test", "1")
+        .tool("add", "adds", |Args(Add { a, b }): Args<Add>| async move {
+            Ok::<_, String>(format!("{}", a + b))
+        })
+        .tool(
+            "slow",
+            "progress n times",
+            |ctx: Context, Args(Slow { n, delay_ms }): Args<Slow>| async move {
+                for i in 1..=n {
+                    ctx.progress(f64::from(i), Some(f64::from(n)), None)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+                }
+                Ok::<_, String>(format!("slow done {n}"))
+            },
+        )
+        .resource(ResourceEntry::text(
+            Resource {
+                uri: "mem://r".into(),
+                name: "r".into(),
+                ..Default::default()
+            },
+            "r",
+        ))
+}
+
+struct Running {
+    base: String,
+    http: Arc<McpHttp>,
+    handle: ServerHandle,
+    client: Client,
+}
+
+async fn start(config: HttpConfig) -> Running {
+    let server = test_server();
+    let handle = server.handle();
+    let http = Arc::new(McpHttp::new(server, config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let serving = http.clone();
+    tokio::spawn(async move { serving.serve(listener).await });
+    Running {
+        base,
+        http,
+        handle,
+        client: Client::new(),
+    }
+}
+
+const ACCEPT: &str = "application/json, text/event-stream";
+
+fn init_body(id: i64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+}
+
+impl Running {
+    fn post(&self) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}/mcp", self.base))
+            .header("content-type", "application/json")
+            .header("accept", ACCEPT)
+    }
+
+    async fn initialize(&self) -> String {
+        let r = self.post().json(&init_body(0)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+        assert!(
+            session.len() >= 32 && session.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+            "{session}"
+        );
+        self.post()
+            .header("mcp-session-id", &session)
+            .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .send()
+            .await
+            .unwrap();
+        session
+    }
+
+    async fn call(&self, session: &str, id: i64, method: &str, params: Value) -> Response {
+        self.post()
+            .header("mcp-session-id", session)
+            .header("mcp-protocol-version", "2025-11-25")
+            .json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// One parsed SSE event.
+#[derive(Debug, Clone, Default)]
+struct Event {
+    id: Option<String>,
+    name: Option<String>,
+    data: String,
+}
+
+/// Reads SSE events from a response, `n` at most, giving up after `within`.
+async fn read_events(response: &mut Response, n: usize, within: Duration) -> Vec<Event> {
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    while events.len() < n {
+        let Ok(chunk) = tokio::time::timeout_at(deadline, response.chunk()).await else {
+            break;
+        };
+        let Some(chunk) = chunk.unwrap() else { break };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let mut event = Event::default();
+            let mut is_comment = true;
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id: ") {
+                    event.id = Some(v.to_owned());
+                    is_comment = false;
+                } else if let Some(v) = line.strip_prefix("event: ") {
+                    event.name = Some(v.to_owned());
+                    is_comment = false;
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    event.data.push_str(v.trim_start());
+                    is_comment = false;
+                }
+            }
+            if !is_comment {
+                events.push(event);
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn hostile_requests_get_the_right_status_and_serving_goes_on() {
+    let s = start(HttpConfig {
+        max_body_bytes: 2048,
+        ..Default::default()
+    })
+    .await;
+    let url = format!("{}/mcp", s.base);
+    let wrong_type = s
+        .client
+        .post(&url)
+        .header("accept", ACCEPT)
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let no_accept = s
+        .client
+        .post(&url)
+        .header("accept", "application/json")
+        .json(&init_body(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_accept.status(), StatusCode::NOT_ACCEPTABLE);
+    let malformed = s.post().body("{\"jsonrpc\": ").send().await.unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        malformed.json::<Value>().await.unwrap()["error"]["code"],
+        -32700
+    );
+    let no_session = s
+        .post()
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_session.status(), StatusCode::BAD_REQUEST);
+    let unknown = s
+        .call(
+            "feedfacefeedfacefeedfacefeedface",
+            1,
+            "tools/list",
+            json!({}),
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let huge = s
+        .post()
+        .body(format!("{{\"pad\":\"{}\"}}", "x".repeat(5000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let session = s.initialize().await;
+    let bad_version = s
+        .post()
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "1999-01-01")
+        .json(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_version.status(), StatusCode::BAD_REQUEST);
+    let note = s
+        .post()
+        .header("mcp-session-id", &session)
+        .json(&json!({"jsonrpc": "2.0", "method": "notifications/whatever"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), StatusCode::ACCEPTED);
+    let ok = s
+        .call(
+            &session,
+            3,
+            "tools/call",
+            json!({"name": "add", "arguments": {"a": 1, "b": 2}}),
+        )
+        .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.headers()["content-type"], "application/json");
+    assert_eq!(
+        ok.json::<Value>().await.unwrap()["result"]["content"][0]["text"],
+        "3"
+    );
+
+    let gone = s
+        .client
+        .delete(&url)
+        .header("mcp-session-id", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::OK);
+    let after = s.call(&session, 4, "tools/list", json!({})).await;
+    assert_eq!(after.status(), StatusCode::NOT_FOUND);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(s.http.session_count(), 0);
+    assert_eq!(
+        s.http.stream_count(),
+        Some(0),
+        "a deleted session's streams must be freed"
+    );
+}
+
+#[tokio::test]
+async fn json_answers_switch_to_sse_when_progress_comes_first() {
+    let s = start(HttpConfig::default()).await;
+    let session = s.initialize().await;
+    let mut r = s.call(&session, 1, "tools/call", json!({"name": "slow", "arguments": {"n": 3, "delay_ms": 1}, "_meta": {"progressToken": "t"}})).await;
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    assert_eq!(r.headers()["x-accel-buffering"], "no");
+    let events = read_events(&mut r, 5, Duration::from_secs(5)).await;
+    assert_eq!(events[0].data, "", "priming event first");
+    let methods: Vec<Value> = events[1..]
+        .iter()
+        .map(|e| serde_json::from_str::<Value>(&e.data).unwrap())
+        .collect();
+    assert_eq!(
+        methods
+            .iter()
+            .filter(|m| m["method"] == "notifications/progress")
+            .count(),
+        3
+    );
+    assert_eq!(methods[3]["result"]["content"][0]["text"], "slow done 3");
+}
+
+#[tokio::test]
+async fn a_dropped_stream_resumes_with_last_event_id_without_loss_or_duplicates() {
+    let s = start(HttpConfig {
+        response_mode: ResponseMode::Sse,
+        ..Default::default()
+    })
+    .await;
+    let session = s.initialize().await;
+    let mut r = s.call(&session, 7, "tools/call", json!({"name": "slow", "arguments": {"n": 6, "delay_ms": 60}, "_meta": {"progressToken": 1}})).await;
+    let first = read_events(&mut r, 3, Duration::from_secs(5)).await; // priming + 2 progress
+    assert_eq!(first.len(), 3);
+    let last_id = first.last().unwrap().id.clone().unwrap();
+    drop(r); // the connection breaks mid-call
+    let mut resumed = s
+        .client
+        .get(format!("{}/mcp", s.base))
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("last-event-id", &last_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), StatusCode::OK);
+    let rest = read_events(&mut resumed, 10, Duration::from_secs(5)).await;
+    let mut progress: Vec<f64> = first[1..]
+        .iter()
+        .chain(rest.iter())
+        .filter_map(|e| {
+            let m: Value = serde_json::from_str(&e.data).ok()?;
+            m["params"]["progress"].as_f64()
+        })
+        .collect();
+    assert_eq!(
+        progress,
+        [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        "every progress exactly once"
+    );
+    progress.dedup();
+    let result = rest
+        .iter()
+        .filter(|e| e.data.contains("slow done 6"))
+        .count();
+    assert_eq!(result, 1, "the result exactly once: {rest:?}");
+    let ids: Vec<String> = first[1..]
+        .iter()
+        .chain(rest.iter())
+        .filter_map(|e| e.id.clone())
+        .collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique);
+
+    // Another session's Last-Event-ID replays nothing.
+    let other = s.initialize().await;
+    let foreign = s
+        .client
+        .get(format!("{}/mcp", s.base))
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &other)
+        .header("last-event-id", &last_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_standalone_stream_carries_resource_updates_and_is_one_per_session() {
+    let s = start(HttpConfig::default()).await;
+    let session = s.initialize().await;
+    let get = || {
+        s.client
+            .get(format!("{}/mcp", s.base))
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", &session)
+            .send()
+    };
+    let mut stream = get().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(get().await.unwrap().status(), StatusCode::CONFLICT);
+    let sub = s
+        .call(
+            &session,
+            1,
+            "resources/subscribe",
+            json!({"uri": "mem://r"}),
+        )
+        .await;
+    assert_eq!(sub.status(), StatusCode::OK);
+    s.handle.resource_updated("mem://r");
+    let events = read_events(&mut stream, 2, Duration::from_secs(5)).await;
+    let update = events
+        .iter()
+        .find(|e| e.data.contains("notifications/resources/updated"))
+        .expect("update on the GET stream");
+    assert!(update.id.is_some());
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        get().await.unwrap().status(),
+        StatusCode::OK,
+        "reopening after the first closed"
+    );
+}
+
+#[tokio::test]
+async fn sessions_are_capped_lru_evicted_and_expire() {
+    let s = start(HttpConfig {
+        max_sessions: 2,
+        session_ttl: Duration::from_millis(300),
+        ..Default::default()
+    })
+    .await;
+    let a = s.initialize().await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let b = s.initialize().await;
+    let _c = s.initialize().await; // evicts a, the least recently used idle session
+    assert_eq!(
+        s.call(&a, 1, "tools/list", json!({})).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.call(&b, 1, "tools/list", json!({})).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(s.http.session_count(), 2);
+    // Both busy (standalone streams open): no room, 503 with Retry-After.
+    let b2 = s.initialize().await; // evicts _c (b was used more recently)
+    let open = |id: String| {
+        s.client
+            .get(format!("{}/mcp", s.base))
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", id)
+            .send()
+    };
+    let _hold_b = open(b.clone()).await.unwrap();
+    let _hold_b2 = open(b2.clone()).await.unwrap();
+    let full = s.post().json(&init_body(9)).send().await.unwrap();
+    assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(full.headers().contains_key("retry-after"));
+    drop((_hold_b, _hold_b2));
+    // Idle sessions expire after the TTL.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(s.http.session_count(), 0);
+    assert_eq!(
+        s.call(&b, 2, "tools/list", json!({})).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn origin_host_and_bearer_token_are_checked() {
+    let s = start(HttpConfig {
+        bearer_tokens: vec!["s3cret".into()],
+        ..Default::default()
+    })
+    .await;
+    let no_token = s.post().json(&init_body(1)).send().await.unwrap();
+    assert_eq!(no_token.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        no_token.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    let wrong = s
+        .post()
+        .bearer_auth("nope")
+        .json(&init_body(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    let evil_origin = s
+        .post()
+        .bearer_auth("s3cret")
+        .header("origin", "http://evil.example")
+        .json(&init_body(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil_origin.status(), StatusCode::FORBIDDEN);
+    let rebinding = s
+        .post()
+        .bearer_auth("s3cret")
+        .header("host", "evil.example")
+        .json(&init_body(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebinding.status(), StatusCode::FORBIDDEN);
+    let local_origin = s
+        .post()
+        .bearer_auth("s3cret")
+        .header("origin", "http://localhost:5173")
+        .json(&init_body(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(local_origin.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_old_http_sse_transport_works_alongside() {
+    let s = start(HttpConfig::default()).await;
+    let mut stream = s
+        .client
+        .get(format!("{}/sse", s.base))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    let endpoint = read_events(&mut stream, 1, Duration::from_secs(5))
+        .await
+        .remove(0);
+    assert_eq!(endpoint.name.as_deref(), Some("endpoint"));
+    assert!(endpoint.data.starts_with("/message?sessionId="));
+    let post = |body: Value| {
+        s.client
+            .post(format!("{}{}", s.base, endpoint.data))
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        post(init_body(1)).await.unwrap().status(),
+        StatusCode::ACCEPTED
+    );
+    let init = read_events(&mut stream, 1, Duration::from_secs(5))
+        .await
+        .remove(0);
+    assert_eq!(init.name.as_deref(), Some("message"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&init.data).unwrap()["result"]["protocolVersion"],
+        "2025-11-25"
+    );
+    post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await
+        .unwrap();
+    post(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 2, "b": 2}}})).await.unwrap();
+    let answer = read_events(&mut stream, 1, Duration::from_secs(5))
+        .await
+        .remove(0);
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer.data).unwrap()["result"]["content"][0]["text"],
+        "4"
+    );
+    let bogus = s
+        .client
+        .post(format!("{}/message?sessionId=nope", s.base))
+        .json(&init_body(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), StatusCode::NOT_FOUND);
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        s.http.session_count(),
+        0,
+        "closing the stream ends an old-transport session"
+    );
+}
