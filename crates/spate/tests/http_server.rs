@@ -291,6 +291,13 @@ async fn json_answers_switch_to_sse_when_progress_comes_first() {
         3
     );
     assert_eq!(methods[3]["result"]["content"][0]["text"], "slow done 3");
+    // The response ends the stream, and a stream delivered to the end is freed at once.
+    assert!(
+        r.chunk().await.unwrap().is_none(),
+        "the stream must end after the response"
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(s.http.stream_count(), Some(0));
 }
 
 #[tokio::test]

@@ -88,6 +88,9 @@ pub struct Retention {
     pub max_age: Duration,
     /// How long a finished stream stays resumable (default 5 min).
     pub completed_grace: Duration,
+    /// Streams held in all (default 100 000); beyond, the oldest finished ones go first, then
+    /// the oldest of any kind.
+    pub max_streams: usize,
 }
 
 impl Default for Retention {
@@ -96,6 +99,7 @@ impl Default for Retention {
             max_events: 1000,
             max_age: Duration::from_secs(600),
             completed_grace: Duration::from_secs(300),
+            max_streams: 100_000,
         }
     }
 }
@@ -170,10 +174,33 @@ impl MemoryEventLog {
     }
 }
 
+/// Makes room for one stream: the longest-finished one, else the one with the oldest event.
+fn evict_one(streams: &mut HashMap<String, StreamLog>) {
+    let victim = streams
+        .iter()
+        .filter_map(|(k, log)| log.completed_at.map(|t| (t, k)))
+        .min()
+        .or_else(|| {
+            streams
+                .iter()
+                .filter_map(|(k, log)| log.events.front().map(|(_, at)| (*at, k)))
+                .min()
+        })
+        .map(|(_, k)| k.clone());
+    if let Some(key) = victim {
+        if let Some(log) = streams.remove(&key) {
+            log.news.notify_waiters();
+        }
+    }
+}
+
 impl EventLog for MemoryEventLog {
     fn append(&self, stream: &str, events: Vec<NewEvent>) -> BoxFuture<'_, Result<u64, LogError>> {
         let now = Instant::now();
         let mut streams = self.lock();
+        if !streams.contains_key(stream) && streams.len() >= self.retention.max_streams.max(1) {
+            evict_one(&mut streams);
+        }
         let log = streams
             .entry(stream.to_owned())
             .or_insert_with(StreamLog::new);
@@ -337,5 +364,19 @@ mod tests {
         assert_eq!(log.read_after("s", 7, 100).await.unwrap().dropped, 0);
         log.remove_prefix("s").await;
         assert_eq!(log.stream_count(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_number_of_streams_is_bounded_finished_ones_go_first() {
+        let log = MemoryEventLog::new(Retention {
+            max_streams: 2,
+            ..Default::default()
+        });
+        log.append("open", vec![ev("x", false)]).await.unwrap();
+        log.append("done", vec![ev("y", true)]).await.unwrap();
+        log.append("new", vec![ev("z", false)]).await.unwrap();
+        assert_eq!(log.stream_count(), 2);
+        assert!(!log.read_after("done", 0, 1).await.unwrap().known);
+        assert!(log.read_after("open", 0, 1).await.unwrap().known);
     }
 }

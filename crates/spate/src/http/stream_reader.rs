@@ -90,7 +90,13 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
         if let Some(chunk) = s.queue.pop_front() {
             return Some((Ok(chunk), s));
         }
-        if s.finished || s.reader.session.closed.is_cancelled() {
+        if s.finished {
+            // Every event, the last included, went out: nothing left to resume, free it now
+            // instead of after the grace period (which is for readers that drop early).
+            s.reader.log.remove(&s.key).await;
+            return None;
+        }
+        if s.reader.session.closed.is_cancelled() {
             return None;
         }
         let r = &s.reader;
