@@ -568,3 +568,80 @@ async fn the_old_http_sse_transport_works_alongside() {
         "closing the stream ends an old-transport session"
     );
 }
+
+#[tokio::test]
+async fn a_client_that_never_reads_cannot_grow_the_server_and_others_are_served() {
+    let retention = spate::http::event_log::Retention {
+        max_events: 200,
+        ..Default::default()
+    };
+    let s = start(HttpConfig {
+        retention,
+        ..Default::default()
+    })
+    .await;
+    let stalled = s.initialize().await;
+    let never_read = s
+        .client
+        .get(format!("{}/mcp", s.base))
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &stalled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s.call(
+            &stalled,
+            1,
+            "resources/subscribe",
+            json!({"uri": "mem://r"})
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    for _ in 0..5000 {
+        s.handle.resource_updated("mem://r");
+        tokio::task::yield_now().await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let held = s.http.event_count().unwrap();
+    assert!(
+        held <= 200,
+        "the stalled stream holds {held} events; retention allows 200"
+    );
+    let other = s.initialize().await;
+    let answer = tokio::time::timeout(
+        Duration::from_secs(2),
+        s.call(
+            &other,
+            1,
+            "tools/call",
+            json!({"name": "add", "arguments": {"a": 1, "b": 1}}),
+        ),
+    )
+    .await
+    .expect("another session must be served promptly");
+    assert_eq!(answer.status(), StatusCode::OK);
+    drop(never_read);
+}
+
+#[tokio::test]
+async fn a_flood_of_sessions_stays_under_the_cap() {
+    let s = start(HttpConfig {
+        max_sessions: 20,
+        ..Default::default()
+    })
+    .await;
+    for _ in 0..200 {
+        let r = s.post().json(&init_body(1)).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "idle sessions make room for new ones"
+        );
+    }
+    assert!(s.http.session_count() <= 20, "{}", s.http.session_count());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(s.http.stream_count().unwrap() <= 20);
+}

@@ -156,6 +156,11 @@ impl MemoryEventLog {
         self.lock().len()
     }
 
+    /// How many events it holds across all streams (for tests and metrics).
+    pub fn event_count(&self) -> usize {
+        self.lock().values().map(|log| log.events.len()).sum()
+    }
+
     /// Drops expired events and finished streams past their grace period.
     pub fn sweep_now(&self) {
         let now = Instant::now();

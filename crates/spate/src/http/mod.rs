@@ -92,6 +92,11 @@ impl McpHttp {
         self.memory_log.as_ref().map(|l| l.stream_count())
     }
 
+    /// Events held by the in-memory event log (`None` with another log).
+    pub fn event_count(&self) -> Option<usize> {
+        self.memory_log.as_ref().map(|l| l.event_count())
+    }
+
     /// The routes (the MCP endpoint; `/sse` and `/message` when the old transport is on),
     /// guarded by the Host/Origin/token checks of the config. Mount it in any axum app.
     /// Must be called inside a tokio runtime (it starts the expiry sweeper).
