@@ -52,6 +52,9 @@ struct State {
     reader: StreamReader,
     key: String,
     queue: VecDeque<Bytes>,
+    /// The last event, held back a moment when other events precede it in the same round
+    /// (see [`crate::transport::RESPONSE_SETTLE`]).
+    held: Option<Bytes>,
     finished: bool,
     _active: ActiveGuard,
 }
@@ -77,6 +80,7 @@ impl StreamReader {
             key: reader.session.stream_key(reader.stream),
             reader,
             queue,
+            held: None,
             finished: false,
             _active: active,
         };
@@ -89,6 +93,10 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
     loop {
         if let Some(chunk) = s.queue.pop_front() {
             return Some((Ok(chunk), s));
+        }
+        if let Some(last) = s.held.take() {
+            tokio::time::sleep(crate::transport::RESPONSE_SETTLE).await;
+            return Some((Ok(last), s));
         }
         if s.finished {
             // Every event, the last included, went out: nothing left to resume, free it now
@@ -126,11 +134,16 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
                     ),
                     Framing::LegacyMessages => sse::named("message", &event.data),
                 };
-                s.queue.push_back(chunk);
                 if event.last {
                     s.finished = true;
+                    if s.queue.is_empty() {
+                        s.queue.push_back(chunk);
+                    } else {
+                        s.held = Some(chunk);
+                    }
                     break;
                 }
+                s.queue.push_back(chunk);
             }
             continue;
         }

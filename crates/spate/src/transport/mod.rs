@@ -10,6 +10,15 @@ use spate_protocol::RequestId;
 use spate_protocol::jsonrpc::Frame;
 use tokio::sync::mpsc;
 
+/// How long a response waits, in a write of its own, when it directly follows a notification
+/// of the same request (its last progress, typically).
+///
+/// The TypeScript SDK client handles a response at once but notifications a tick later, so a
+/// progress notification that arrives in the same read as its response is dropped as
+/// "unknown token" (INTEROP gotcha 14). Giving the notification its own write and the reader a
+/// moment costs only requests that reported something, and saves their last progress.
+pub(crate) const RESPONSE_SETTLE: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// One unit read off a transport.
 #[derive(Debug)]
 pub enum InboundFrame {

@@ -9,7 +9,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWrite
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{InboundFrame, OutboundFrame, Transport};
+use super::{InboundFrame, OutboundFrame, Route, Transport};
 
 /// Limits of a stdio transport.
 #[derive(Debug, Clone, Copy)]
@@ -134,27 +134,31 @@ async fn read_bounded_line<R: AsyncBufRead + Unpin>(
     }
 }
 
+/// Whether `route` answers the request whose exchange `previous` belonged to.
+fn answers_previous(previous: Option<&Route>, route: &Route) -> bool {
+    matches!((previous, route), (Some(Route::Request(a)), Route::Response(b)) if a == b)
+}
+
 async fn write_lines<W: AsyncWrite + Unpin>(
     mut writer: W,
     mut frames: mpsc::Receiver<OutboundFrame>,
     close: CancellationToken,
 ) {
+    let mut previous: Option<Route> = None;
     loop {
-        let mut frame = tokio::select! {
-            f = frames.recv() => match f { Some(f) => f.bytes, None => break },
+        let frame = tokio::select! {
+            f = frames.recv() => match f { Some(f) => f, None => break },
             () = close.cancelled() => break,
         };
-        frame.push(b'\n');
-        if writer.write_all(&frame).await.is_err() {
+        if write_frame(&mut writer, frame, &mut previous)
+            .await
+            .is_err()
+        {
             return;
         }
         // Flush only when nothing else is queued: bursts go out in one write.
-        while let Ok(OutboundFrame {
-            bytes: mut next, ..
-        }) = frames.try_recv()
-        {
-            next.push(b'\n');
-            if writer.write_all(&next).await.is_err() {
+        while let Ok(next) = frames.try_recv() {
+            if write_frame(&mut writer, next, &mut previous).await.is_err() {
                 return;
             }
         }
@@ -163,6 +167,22 @@ async fn write_lines<W: AsyncWrite + Unpin>(
         }
     }
     let _ = writer.shutdown().await;
+}
+
+async fn write_frame<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    frame: OutboundFrame,
+    previous: &mut Option<Route>,
+) -> std::io::Result<()> {
+    if answers_previous(previous.as_ref(), &frame.route) {
+        writer.flush().await?;
+        tokio::time::sleep(super::RESPONSE_SETTLE).await;
+    }
+    let mut bytes = frame.bytes;
+    bytes.push(b'\n');
+    writer.write_all(&bytes).await?;
+    *previous = Some(frame.route);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -199,5 +219,71 @@ mod tests {
         assert!(matches!(&frames[1], InboundFrame::Bytes(b) if b == b"{}"));
         assert!(matches!(frames[2], InboundFrame::TooLarge { limit: 8 }));
         assert_eq!(frames.len(), 3);
+    }
+
+    /// Records what was written between flushes.
+    #[derive(Default, Clone)]
+    struct Segments(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+    impl AsyncWrite for Segments {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            let mut segments = self.0.lock().unwrap();
+            if segments.is_empty() {
+                segments.push(Vec::new());
+            }
+            segments.last_mut().unwrap().extend_from_slice(buf);
+            std::task::Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            let mut segments = self.0.lock().unwrap();
+            if segments.last().is_some_and(|s| !s.is_empty()) {
+                segments.push(Vec::new());
+            }
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_response_never_shares_a_write_with_its_own_last_notification() {
+        use spate_protocol::RequestId;
+        let sink = Segments::default();
+        let (tx, rx) = mpsc::channel(8);
+        let frame = |text: &str, route| OutboundFrame {
+            bytes: text.as_bytes().to_vec(),
+            route,
+        };
+        let id = RequestId::Number(1);
+        tx.send(frame("other", Route::Standalone)).await.unwrap();
+        tx.send(frame("progress", Route::Request(id.clone())))
+            .await
+            .unwrap();
+        tx.send(frame("answer", Route::Response(id))).await.unwrap();
+        tx.send(frame("answer2", Route::Response(RequestId::Number(2))))
+            .await
+            .unwrap();
+        drop(tx);
+        write_lines(sink.clone(), rx, CancellationToken::new()).await;
+        let segments: Vec<String> = sink
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8(s.clone()).unwrap())
+            .collect();
+        assert_eq!(segments, ["other\nprogress\n", "answer\nanswer2\n"]);
     }
 }
