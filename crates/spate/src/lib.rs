@@ -12,5 +12,7 @@
 pub mod client;
 pub mod engine;
 pub mod http;
+/// Connect to MCP servers over Streamable HTTP, or HTTP+SSE for old servers.
+pub mod http_client;
 pub mod server;
 pub mod transport;

@@ -42,6 +42,21 @@ fn test_server() -> Server {
                 Ok::<_, String>(format!("slow done {n}"))
             },
         )
+        .tool(
+            "poll",
+            "closes its stream mid-call (SEP-1699)",
+            |ctx: Context, Args(Slow { n: _, delay_ms }): Args<Slow>| async move {
+                ctx.progress(1.0, None, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                ctx.close_stream().await.map_err(|e| e.to_string())?;
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+                ctx.progress(2.0, None, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>("polled")
+            },
+        )
         .resource(ResourceEntry::text(
             Resource {
                 uri: "mem://r".into(),
@@ -644,4 +659,47 @@ async fn a_flood_of_sessions_stays_under_the_cap() {
     assert!(s.http.session_count() <= 20, "{}", s.http.session_count());
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(s.http.stream_count().unwrap() <= 20);
+}
+
+#[tokio::test]
+async fn the_server_may_close_a_long_stream_and_the_client_resumes_it() {
+    let s = start(HttpConfig {
+        retry_ms: 150,
+        ..Default::default()
+    })
+    .await;
+    let session = s.initialize().await;
+    let mut r = s.call(&session, 3, "tools/call", json!({"name": "poll", "arguments": {"n": 0, "delay_ms": 200}, "_meta": {"progressToken": 5}})).await;
+    let mut body = String::new();
+    while let Some(chunk) = tokio::time::timeout(Duration::from_secs(5), r.chunk())
+        .await
+        .expect("the server must close it")
+        .unwrap()
+    {
+        body.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(body.contains("retry: 150"), "{body}");
+    assert!(body.contains("\"progress\":1"), "{body}");
+    assert!(
+        !body.contains("polled"),
+        "the result comes later, on the resumed stream: {body}"
+    );
+    let last_id = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .last()
+        .unwrap()
+        .to_owned();
+    let resume = |from: String| {
+        s.client
+            .get(format!("{}/mcp", s.base))
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", &session)
+            .header("last-event-id", from)
+            .send()
+    };
+    let mut resumed = resume(last_id.clone()).await.unwrap();
+    let rest = read_events(&mut resumed, 2, Duration::from_secs(5)).await;
+    assert!(rest[0].data.contains("\"progress\":2"), "{rest:?}");
+    assert!(rest[1].data.contains("polled"), "{rest:?}");
 }

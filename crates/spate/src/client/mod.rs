@@ -35,6 +35,7 @@ pub use handlers::ClientHandlers;
 pub use stdio_process::{ChildServer, StderrMode, StdioCommand};
 
 use crate::engine::{Peer, PeerConfig, PeerError, PeerHandle, RequestOptions};
+use crate::http_client::{HttpClientHandle, HttpClientOptions};
 use crate::transport::Transport;
 use session::ClientSession;
 
@@ -53,6 +54,9 @@ pub enum ConnectError {
     /// The server's answer to `initialize` was not an InitializeResult.
     #[error("malformed initialize result: {0}")]
     Malformed(String),
+    /// The HTTP transport could not be set up (bad URL, header or TLS setup).
+    #[error(transparent)]
+    Http(#[from] crate::http_client::HttpClientError),
 }
 
 /// Notifications from the server, as they arrive (bounded; a slow reader misses the oldest).
@@ -97,6 +101,19 @@ impl ClientBuilder {
         Ok(client)
     }
 
+    /// Connects to an MCP server over HTTP (Streamable HTTP, falling back to HTTP+SSE for
+    /// old servers; see [`crate::http_client`]) and runs `initialize`.
+    pub async fn connect_http(
+        self,
+        url: &str,
+        options: HttpClientOptions,
+    ) -> Result<Client, ConnectError> {
+        let (transport, http) = crate::http_client::open(url, options)?;
+        let mut client = self.connect(transport).await?;
+        client.http = Some(http);
+        Ok(client)
+    }
+
     /// Connects over an already open transport and runs `initialize`.
     pub async fn connect(self, transport: Transport) -> Result<Client, ConnectError> {
         let (notifications, _) = broadcast::channel(NOTIFICATION_BACKLOG);
@@ -132,6 +149,7 @@ impl ClientBuilder {
             handlers: self.handlers,
             notifications,
             child: None,
+            http: None,
         })
     }
 }
@@ -167,6 +185,7 @@ pub struct Client {
     handlers: ClientHandlers,
     notifications: broadcast::Sender<Notification>,
     child: Option<ChildServer>,
+    http: Option<HttpClientHandle>,
 }
 
 impl Client {
@@ -195,6 +214,12 @@ impl Client {
         self.notifications.subscribe()
     }
 
+    /// The HTTP connection (session id, transport in use), for clients made by
+    /// [`ClientBuilder::connect_http`].
+    pub fn http(&self) -> Option<&HttpClientHandle> {
+        self.http.as_ref()
+    }
+
     /// The engine handle, for raw requests.
     pub fn peer(&self) -> &PeerHandle {
         &self.peer
@@ -216,10 +241,14 @@ impl Client {
             .await
     }
 
-    /// Ends the connection: for a child process, closes its stdin, then SIGTERM, then SIGKILL.
+    /// Ends the connection: for a child process, closes its stdin, then SIGTERM, then SIGKILL;
+    /// over HTTP, stops the streams and DELETEs the session.
     pub async fn close(mut self) {
         if let Some(child) = self.child.take() {
             let _ = child.shutdown().await;
+        }
+        if let Some(http) = self.http.take() {
+            http.close().await;
         }
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;

@@ -253,6 +253,20 @@ impl PeerHandle {
             .await
     }
 
+    /// Asks the transport to close the live connection of an inbound request's stream while
+    /// the request goes on (SEP-1699); the client resumes the stream. No-op on stdio.
+    pub async fn disconnect_stream(&self, request: &RequestId) -> Result<(), PeerError> {
+        let frame = OutboundFrame {
+            bytes: Vec::new(),
+            route: Route::Disconnect(request.clone()),
+        };
+        self.shared
+            .outbound
+            .send(frame)
+            .await
+            .map_err(|_| PeerError::Closed)
+    }
+
     /// Sends any message not tied to a request, waiting while the outbound queue is full.
     pub async fn send(&self, message: Message) -> Result<(), PeerError> {
         self.send_routed(message, Route::Standalone).await

@@ -20,10 +20,13 @@ use tokio::sync::Notify;
 /// One event to append.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// The SSE `data` (one JSON-RPC message).
+    /// The SSE `data` (one JSON-RPC message); empty for a disconnect marker.
     pub data: Bytes,
     /// Whether this is the stream's last event (the response that ends a request stream).
     pub last: bool,
+    /// A marker, not a message: a reader attached when it was appended closes its connection
+    /// (SEP-1699 polling); readers attached later skip it.
+    pub disconnect: bool,
 }
 
 /// One stored event.
@@ -35,6 +38,8 @@ pub struct StoredEvent {
     pub data: Bytes,
     /// Whether the stream ends with it.
     pub last: bool,
+    /// Whether it is a disconnect marker (see [`NewEvent::disconnect`]).
+    pub disconnect: bool,
 }
 
 /// What a read found.
@@ -220,6 +225,7 @@ impl EventLog for MemoryEventLog {
                     seq,
                     data: event.data,
                     last: event.last,
+                    disconnect: event.disconnect,
                 },
                 now,
             ));
@@ -318,6 +324,7 @@ mod tests {
         NewEvent {
             data: Bytes::from(text.to_owned()),
             last,
+            disconnect: false,
         }
     }
 

@@ -49,6 +49,8 @@ pub async fn open(State(app): State<Arc<App>>) -> Response {
         preamble: Some(sse::named("endpoint", endpoint.as_bytes())),
         keep_alive: app.config.keep_alive,
         framing: Framing::LegacyMessages,
+        live_from: u64::MAX,
+        retry_ms: app.config.retry_ms,
         // No resumption in this transport: the stream is the session.
         on_drop: Some(Box::new(move || {
             if let Some(sessions) = sessions.upgrade() {

@@ -295,6 +295,7 @@ async fn route_outbound(
         for frame in batch.drain(..) {
             let (stream, last) = stream_of(&session, &frame.route);
             let event = NewEvent {
+                disconnect: !frame.is_message(),
                 data: Bytes::from(frame.bytes),
                 last,
             };
@@ -328,6 +329,8 @@ async fn append(
 /// Which stream a frame goes on, and whether it ends that stream.
 fn stream_of(session: &HttpSession, route: &Route) -> (u64, bool) {
     if session.legacy {
+        // One stream, no resumption: a disconnect would end the session, so it is skipped
+        // by the reader (markers are only honoured with ids).
         return (STANDALONE, false);
     }
     let mut streams = lock(&session.request_streams);
@@ -342,6 +345,7 @@ fn stream_of(session: &HttpSession, route: &Route) -> (u64, bool) {
             None => (STANDALONE, false),
         },
         Route::Standalone => (STANDALONE, false),
+        Route::Disconnect(id) => (streams.get(id).copied().unwrap_or(STANDALONE), false),
     }
 }
 

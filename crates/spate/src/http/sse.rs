@@ -33,3 +33,8 @@ pub fn named(name: &str, data: &[u8]) -> Bytes {
 pub fn comment(text: &str) -> Bytes {
     Bytes::from(format!(": {text}\n\n"))
 }
+
+/// A `retry` field alone: tells the client how long to wait before reconnecting.
+pub fn retry(retry_ms: u64) -> Bytes {
+    Bytes::from(format!("retry: {retry_ms}\n\n"))
+}

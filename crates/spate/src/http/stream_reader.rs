@@ -44,6 +44,11 @@ pub struct StreamReader {
     pub keep_alive: Duration,
     /// How events are written.
     pub framing: Framing,
+    /// Disconnect markers after this sequence number close the connection; earlier ones
+    /// were meant for a connection before this one and are skipped.
+    pub live_from: u64,
+    /// The `retry` hint sent before a server-initiated disconnect, in milliseconds.
+    pub retry_ms: u64,
     /// Runs when the body is dropped (client gone or stream done).
     pub on_drop: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
@@ -56,6 +61,8 @@ struct State {
     /// (see [`crate::transport::RESPONSE_SETTLE`]).
     held: Option<Bytes>,
     finished: bool,
+    /// The server asked to end this connection (not the stream) once the queue is out.
+    hang_up: bool,
     _active: ActiveGuard,
 }
 
@@ -82,6 +89,7 @@ impl StreamReader {
             queue,
             held: None,
             finished: false,
+            hang_up: false,
             _active: active,
         };
         let body = futures_util::stream::unfold(state, next_chunk);
@@ -97,6 +105,9 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
         if let Some(last) = s.held.take() {
             tokio::time::sleep(crate::transport::RESPONSE_SETTLE).await;
             return Some((Ok(last), s));
+        }
+        if s.hang_up {
+            return None; // the stream goes on; the client resumes it with Last-Event-ID
         }
         if s.finished {
             // Every event, the last included, went out: nothing left to resume, free it now
@@ -127,6 +138,14 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
         if !batch.events.is_empty() {
             for event in batch.events {
                 s.reader.cursor = event.seq;
+                if event.disconnect {
+                    if event.seq > s.reader.live_from && s.reader.framing == Framing::WithIds {
+                        s.queue.push_back(sse::retry(s.reader.retry_ms));
+                        s.hang_up = true;
+                        break;
+                    }
+                    continue;
+                }
                 let chunk = match s.reader.framing {
                     Framing::WithIds => sse::event(
                         &s.reader.session.event_id(s.reader.stream, event.seq),

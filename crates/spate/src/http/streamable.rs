@@ -204,6 +204,8 @@ pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
                 .then(|| sse::priming(&session.event_id(stream, 0), app.config.retry_ms)),
             keep_alive: app.config.keep_alive,
             framing: Framing::WithIds,
+            live_from: 0,
+            retry_ms: app.config.retry_ms,
             on_drop: None,
         }
         .into_response(),
@@ -249,12 +251,11 @@ pub async fn get(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
                 "Bad Request: Last-Event-ID does not name a stream of this session",
             );
         };
-        let known = log
+        let now = log
             .read_after(&session.stream_key(stream), seq, 0)
             .await
-            .map(|b| b.known)
-            .unwrap_or(false);
-        if !known {
+            .unwrap_or_default();
+        if !now.known {
             return reply::error_status(
                 StatusCode::NOT_FOUND,
                 "Not Found: that stream is no longer kept; its events cannot be replayed",
@@ -275,6 +276,8 @@ pub async fn get(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
             preamble: None,
             keep_alive: app.config.keep_alive,
             framing: Framing::WithIds,
+            live_from: now.last_seq,
+            retry_ms: app.config.retry_ms,
             on_drop,
         }
         .into_response();
@@ -308,6 +311,8 @@ pub async fn get(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         }),
         keep_alive: app.config.keep_alive,
         framing: Framing::WithIds,
+        live_from: cursor,
+        retry_ms: app.config.retry_ms,
         on_drop: Some(standalone_release(&session)),
     }
     .into_response()

@@ -180,6 +180,13 @@ impl Context {
         self.notify(method, &params).await
     }
 
+    /// Closes the HTTP connection carrying this request's SSE stream while the handler goes
+    /// on: the client reconnects after the `retry` delay and resumes with `Last-Event-ID`
+    /// (SEP-1699 polling; lets a long call free its connection). Nothing happens on stdio.
+    pub async fn close_stream(&self) -> Result<(), ContextError> {
+        Ok(self.peer.disconnect_stream(&self.request_id).await?)
+    }
+
     /// Asks the client's model for a completion (`sampling/createMessage`).
     pub async fn sample(
         &self,

@@ -47,6 +47,17 @@ pub enum Route {
     /// Not tied to any inbound request (list changes, resource updates, this side's own
     /// requests and notifications).
     Standalone,
+    /// Not a message (the frame is empty): close the live connection carrying this request's
+    /// stream, which goes on (SEP-1699 polling: the client resumes with `GET`). Transports
+    /// without such connections ignore it.
+    Disconnect(RequestId),
+}
+
+impl OutboundFrame {
+    /// Whether this frame carries a message (as opposed to a transport instruction).
+    pub fn is_message(&self) -> bool {
+        !matches!(self.route, Route::Disconnect(_))
+    }
 }
 
 /// One encoded frame to write, with where it belongs.
@@ -88,6 +99,9 @@ impl Transport {
         let (in_tx, inbound) = mpsc::channel(capacity);
         tokio::spawn(async move {
             while let Some(frame) = from_peer.recv().await {
+                if !frame.is_message() {
+                    continue;
+                }
                 if in_tx.send(InboundFrame::Bytes(frame.bytes)).await.is_err() {
                     break;
                 }

@@ -174,6 +174,9 @@ async fn write_frame<W: AsyncWrite + Unpin>(
     frame: OutboundFrame,
     previous: &mut Option<Route>,
 ) -> std::io::Result<()> {
+    if !frame.is_message() {
+        return Ok(()); // one pipe, nothing to disconnect
+    }
     if answers_previous(previous.as_ref(), &frame.route) {
         writer.flush().await?;
         tokio::time::sleep(super::RESPONSE_SETTLE).await;
