@@ -687,7 +687,7 @@ async fn the_server_may_close_a_long_stream_and_the_client_resumes_it() {
     let last_id = body
         .lines()
         .filter_map(|l| l.strip_prefix("id: "))
-        .last()
+        .next_back()
         .unwrap()
         .to_owned();
     let resume = |from: String| {
