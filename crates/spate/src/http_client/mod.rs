@@ -28,8 +28,11 @@
 //!   `Accept: application/json, text/event-stream`, `MCP-Session-Id` once the server gave
 //!   one, and `MCP-Protocol-Version` once `initialize` negotiated it. A JSON answer is one
 //!   message; an SSE answer is read until it has answered the request.
-//! - After `notifications/initialized` the client opens the standalone `GET` stream
-//!   (a `405` means the server has none).
+//! - After `notifications/initialized` the client opens the standalone `GET` stream (a
+//!   `405` means the server has none) and sends nothing else until the server has answered
+//!   that `GET`, so a message the server sends while handling the next request cannot miss
+//!   it. A server that assigned no session id gets no standalone stream: it could not tell
+//!   whose stream it is.
 //! - Every SSE stream remembers its last event id and `retry`. When a stream ends before it
 //!   answered (or the connection drops), the client waits `retry` (default 1 s, doubling up
 //!   to [`HttpClientOptions::max_retry`]) and resumes with `GET` + `Last-Event-ID`, at most

@@ -101,12 +101,14 @@ pub(super) async fn deliver(link: &Link, bytes: Vec<u8>, post: &mut PostStream) 
 }
 
 /// Reads a stream to its end, resuming it as needed. `first` is the POST's answer, or `None`
-/// to open the standalone stream. Returns the POST's state.
+/// to open the standalone stream. `opened` fires once the first `GET` this loop makes has
+/// been answered (or has failed). Returns the POST's state.
 pub(super) async fn run(
     link: &Link,
     first: Option<reqwest::Response>,
     mut kind: StreamKind,
     generation: u64,
+    mut opened: Option<tokio::sync::oneshot::Sender<()>>,
 ) -> Option<PostStream> {
     let conn = &link.conn;
     let options = &conn.options;
@@ -161,7 +163,11 @@ pub(super) async fn run(
             rb = rb.header("last-event-id", id);
         }
         let (rb, _, _) = conn.with_session(rb);
-        let response = match rb.send().await {
+        let sent = rb.send().await;
+        if let Some(opened) = opened.take() {
+            let _ = opened.send(());
+        }
+        let response = match sent {
             Ok(response) => response,
             Err(e) => {
                 tracing::debug!("reconnecting an SSE stream failed: {e}");

@@ -44,6 +44,9 @@ pub(super) async fn drive(
                 None => break,
             },
         };
+        if !frame.is_message() {
+            continue; // transport instructions are for servers
+        }
         let out = Outgoing::of(&frame.bytes);
         let pool = if out.requests.is_empty() {
             &sends
@@ -68,6 +71,14 @@ pub(super) async fn drive(
         }
         let kind = conn.state().kind;
         match kind {
+            Some(HttpTransportKind::Streamable) if out.initialized => {
+                // Nothing else goes out before the standalone stream is open: the server
+                // may write to it in answer to the very next request.
+                tokio::select! {
+                    () = conn.cancel.cancelled() => break,
+                    () = exchange(link.clone(), bytes, out, None, permit) => {}
+                }
+            }
             Some(HttpTransportKind::Streamable) => {
                 spawn_until(
                     &conn.cancel,
@@ -233,7 +244,7 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
         let post = PostStream::new(out.requests.iter().cloned(), init_id, false);
         answer(link, response, post, sent.generation).await;
         if out.initialized {
-            start_standalone(link, sent.generation);
+            open_standalone(link, sent.generation).await;
         }
         return;
     }
@@ -269,7 +280,14 @@ async fn answer(
         .unwrap_or("")
         .to_ascii_lowercase();
     if content_type.starts_with("text/event-stream") {
-        let post = stream::run(link, Some(response), StreamKind::Post(post), generation).await;
+        let post = stream::run(
+            link,
+            Some(response),
+            StreamKind::Post(post),
+            generation,
+            None,
+        )
+        .await;
         return post.and_then(|p| p.captured);
     }
     if response.status() == StatusCode::ACCEPTED || post.pending.is_empty() {
@@ -393,7 +411,7 @@ async fn renew(link: &Link, failed_generation: u64) -> Result<(), String> {
         state.renewals += 1;
         state.generation
     };
-    start_standalone(link, generation);
+    open_standalone(link, generation).await;
     Ok(())
 }
 
@@ -407,8 +425,13 @@ pub(super) fn renew_in_background(link: &Link, generation: u64) {
     });
 }
 
-/// Opens the standalone GET stream of the session `generation` (replacing an older one).
-pub(super) fn start_standalone(link: &Link, generation: u64) {
+/// Opens the standalone GET stream of the session `generation` (replacing an older one) and
+/// waits until the server has answered the `GET` (bounded by the connect timeout), so that
+/// what the server sends from its very next message on has a stream to travel on.
+///
+/// Only a session has a standalone stream: a server that gave no session id cannot tell
+/// whose `GET` it is, so none is opened (a `GET` there would also look like a resumption).
+pub(super) async fn open_standalone(link: &Link, generation: u64) {
     let conn = &link.conn;
     if !conn.options.standalone_stream {
         return;
@@ -416,17 +439,26 @@ pub(super) fn start_standalone(link: &Link, generation: u64) {
     let token = conn.cancel.child_token();
     {
         let mut state = conn.state();
-        if state.generation != generation {
+        if state.generation != generation || state.session_id.is_none() {
             return;
         }
         if let Some(old) = state.standalone.replace(token.clone()) {
             old.cancel();
         }
     }
-    let link = link.clone();
+    let (opened, answered) = tokio::sync::oneshot::channel();
+    let task_link = link.clone();
     spawn_until(&token, async move {
-        stream::run(&link, None, StreamKind::Standalone, generation).await;
+        stream::run(
+            &task_link,
+            None,
+            StreamKind::Standalone,
+            generation,
+            Some(opened),
+        )
+        .await;
     });
+    let _ = tokio::time::timeout(conn.options.connect_timeout, answered).await;
 }
 
 /// Fails the requests of an old session's stream that can no longer be resumed.
