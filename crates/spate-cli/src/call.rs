@@ -5,16 +5,29 @@ use std::time::Duration;
 
 use clap::Args;
 use spate::client::{CallOptions, Client, StdioCommand};
+use spate::http_client::{HttpClientOptions, HttpTransportMode};
 use spate_protocol::{CallToolResult, ContentBlock, LoggingMessageNotificationParams, methods};
 
 use crate::tool_args;
 
-/// Where the server is.
+/// Where the server is and how to reach it.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// Launch the server as a child process and talk over its stdin/stdout.
+    /// Launch the server as a child process and talk over its stdin/stdout
+    /// (`-- <server command…>`); without it the first word is the server's URL.
     #[arg(long)]
     stdio: bool,
+    /// Speak the old HTTP+SSE transport (2024-11-05); the URL is its SSE endpoint.
+    #[arg(long, conflicts_with = "stdio")]
+    sse: bool,
+    /// Send `Authorization: Bearer TOKEN` (also SPATE_BEARER_TOKEN).
+    #[arg(
+        long,
+        env = "SPATE_BEARER_TOKEN",
+        hide_env_values = true,
+        conflicts_with = "stdio"
+    )]
+    bearer_token: Option<String>,
     /// Give up on a call after this many seconds without progress.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -28,7 +41,7 @@ pub struct CallArgs {
     /// Print the whole result as JSON instead of its text.
     #[arg(long)]
     json: bool,
-    /// `-- <server command…> <tool> key=value…`
+    /// `URL <tool> key=value…`, or with --stdio `-- <server command…> <tool> key=value…`
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
     words: Vec<String>,
 }
@@ -41,25 +54,48 @@ pub struct ToolsArgs {
     /// Print the tools as JSON.
     #[arg(long)]
     json: bool,
-    /// `-- <server command…>`
+    /// `URL`, or with --stdio `-- <server command…>`
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
     words: Vec<String>,
 }
 
-async fn connect(target: &TargetArgs, command: &[String]) -> Result<Client, String> {
-    if !target.stdio {
-        return Err("only --stdio is supported in this version: spate call --stdio -- <server command…> <tool> key=value…".into());
-    }
-    let (program, args) = command.split_first().ok_or("missing server command")?;
+async fn connect(target: &TargetArgs, server: &[String]) -> Result<Client, String> {
     let config = spate::engine::PeerConfig {
         request_timeout: Duration::from_secs(target.timeout),
         ..Default::default()
     };
-    Client::builder("spate-cli", env!("CARGO_PKG_VERSION"))
-        .config(config)
-        .connect_stdio(StdioCommand::new(program, args))
+    let builder = Client::builder("spate-cli", env!("CARGO_PKG_VERSION")).config(config);
+    if target.stdio {
+        let (program, args) = server.split_first().ok_or("missing server command")?;
+        return builder
+            .connect_stdio(StdioCommand::new(program, args))
+            .await
+            .map_err(|e| format!("could not connect to {program}: {e}"));
+    }
+    let [url] = server else {
+        return Err(
+            "expected one server URL (or --stdio -- <server command…>), e.g. spate call http://127.0.0.1:8080/mcp calculate a=1 b=2"
+                .into(),
+        );
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!(
+            "{url:?} is not an http(s) URL; to launch a server command use --stdio -- <command…>"
+        ));
+    }
+    let options = HttpClientOptions {
+        bearer_token: target.bearer_token.clone(),
+        mode: if target.sse {
+            HttpTransportMode::LegacySse
+        } else {
+            HttpTransportMode::Auto
+        },
+        ..Default::default()
+    };
+    builder
+        .connect_http(url, options)
         .await
-        .map_err(|e| format!("could not connect to {program}: {e}"))
+        .map_err(|e| format!("could not connect to {url}: {e}"))
 }
 
 /// Prints log and other notifications to stderr as they arrive, until the client closes.

@@ -21,12 +21,13 @@ struct Cli {
 enum Command {
     /// Run the Spate server (today: the demo server) over stdio or HTTP.
     Serve(serve::ServeArgs),
-    /// Call a tool: `spate call --stdio -- <server command…> <tool> key=value…`.
+    /// Call a tool: `spate call URL <tool> key=value…` or
+    /// `spate call --stdio -- <server command…> <tool> key=value…`.
     ///
     /// Values are read as JSON when they parse as JSON and the tool's schema does not say
     /// string (`a=10` is a number, `name=Ada` a string, `files='["a","b"]'` an array).
     Call(call::CallArgs),
-    /// List a server's tools: `spate tools --stdio -- <server command…>`.
+    /// List a server's tools: `spate tools URL` or `spate tools --stdio -- <server command…>`.
     Tools(call::ToolsArgs),
 }
 
