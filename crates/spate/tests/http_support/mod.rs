@@ -1,0 +1,180 @@
+//! The harness of the HTTP server tests: a test server with fast, slow and polling tools,
+//! started on a real socket on 127.0.0.1, and a plain HTTP client speaking to it.
+
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Client, Response, StatusCode};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use spate::http::{HttpConfig, McpHttp};
+use spate::server::{Args, Context, ResourceEntry, Server, ServerHandle};
+use spate_protocol::Resource;
+
+#[derive(Deserialize, JsonSchema)]
+struct Slow {
+    n: u32,
+    delay_ms: u64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Add {
+    a: f64,
+    b: f64,
+}
+
+pub fn test_server() -> Server {
+    Server::new("http-test", "1")
+        .tool("add", "adds", |Args(Add { a, b }): Args<Add>| async move {
+            Ok::<_, String>(format!("{}", a + b))
+        })
+        .tool(
+            "slow",
+            "progress n times",
+            |ctx: Context, Args(Slow { n, delay_ms }): Args<Slow>| async move {
+                for i in 1..=n {
+                    ctx.progress(f64::from(i), Some(f64::from(n)), None)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+                }
+                Ok::<_, String>(format!("slow done {n}"))
+            },
+        )
+        .tool(
+            "poll",
+            "closes its stream mid-call (SEP-1699)",
+            |ctx: Context, Args(Slow { n: _, delay_ms }): Args<Slow>| async move {
+                ctx.progress(1.0, None, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                ctx.close_stream().await.map_err(|e| e.to_string())?;
+                tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+                ctx.progress(2.0, None, None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>("polled")
+            },
+        )
+        .resource(ResourceEntry::text(
+            Resource {
+                uri: "mem://r".into(),
+                name: "r".into(),
+                ..Default::default()
+            },
+            "r",
+        ))
+}
+
+/// A running server and a client for it.
+pub struct Running {
+    pub base: String,
+    pub http: Arc<McpHttp>,
+    pub handle: ServerHandle,
+    pub client: Client,
+}
+
+pub async fn start(config: HttpConfig) -> Running {
+    let server = test_server();
+    let handle = server.handle();
+    let http = Arc::new(McpHttp::new(server, config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let serving = http.clone();
+    tokio::spawn(async move { serving.serve(listener).await });
+    Running {
+        base,
+        http,
+        handle,
+        client: Client::new(),
+    }
+}
+
+pub const ACCEPT: &str = "application/json, text/event-stream";
+
+pub fn init_body(id: i64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+}
+
+impl Running {
+    pub fn post(&self) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}/mcp", self.base))
+            .header("content-type", "application/json")
+            .header("accept", ACCEPT)
+    }
+
+    pub async fn initialize(&self) -> String {
+        let r = self.post().json(&init_body(0)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+        assert!(
+            session.len() >= 32 && session.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+            "{session}"
+        );
+        self.post()
+            .header("mcp-session-id", &session)
+            .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .send()
+            .await
+            .unwrap();
+        session
+    }
+
+    pub async fn call(&self, session: &str, id: i64, method: &str, params: Value) -> Response {
+        self.post()
+            .header("mcp-session-id", session)
+            .header("mcp-protocol-version", "2025-11-25")
+            .json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// One parsed SSE event.
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub data: String,
+}
+
+/// Reads SSE events from a response, `n` at most, giving up after `within`.
+pub async fn read_events(response: &mut Response, n: usize, within: Duration) -> Vec<Event> {
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    while events.len() < n {
+        let Ok(chunk) = tokio::time::timeout_at(deadline, response.chunk()).await else {
+            break;
+        };
+        let Some(chunk) = chunk.unwrap() else { break };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let mut event = Event::default();
+            let mut is_comment = true;
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("id: ") {
+                    event.id = Some(v.to_owned());
+                    is_comment = false;
+                } else if let Some(v) = line.strip_prefix("event: ") {
+                    event.name = Some(v.to_owned());
+                    is_comment = false;
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    event.data.push_str(v.trim_start());
+                    is_comment = false;
+                }
+            }
+            if !is_comment {
+                events.push(event);
+            }
+        }
+    }
+    events
+}
