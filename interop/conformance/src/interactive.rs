@@ -273,12 +273,7 @@ fn describe(answer: &ElicitResult) -> String {
     )
 }
 
-/// Row 14 (pending scenario `server-sse-polling`). The contract wants the server to close
-/// the call's SSE stream mid-call (after a `retry` hint) so the client resumes with GET and
-/// `Last-Event-ID`. A handler has no way to ask the HTTP transport for that yet, so the tool
-/// only works for a while: the result arrives on the POST stream (or as JSON), which the
-/// scenario reports as INFO.
-/// Row for `server-sse-polling`: the server ends the POST stream's connection at once (after
+/// Row 14 (pending scenario `server-sse-polling`): the server ends the POST stream's connection at once (after
 /// the priming event and its `retry` hint), goes on working, and the result reaches the client
 /// on its `GET` with `Last-Event-ID`.
 async fn reconnection(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 mod assets;
+mod input_required;
 mod interactive;
 mod media;
 mod modern;
@@ -41,5 +42,6 @@ pub fn fixture_server() -> Server {
     let server = interactive::register(server);
     let server = modern::register(server);
     let server = resources::register(server);
-    prompts::register(server)
+    let server = prompts::register(server);
+    input_required::register(server)
 }

@@ -3,14 +3,15 @@
 //!
 //! They are served in every era so the catalog is the same for each client; what only the
 //! 2026 wire can express (HTTP 400 with `-32021`, `input_required` results, log gating by
-//! `_meta` logLevel) belongs to the server runtime, and the module notes where a fixture
-//! waits for it. Rows 21–28 and 33 (`input_required` results) are not here yet: a handler
-//! cannot return an `input_required` result through the server API today.
+//! `_meta` logLevel) is done by the server runtime, not here. Rows 21–28 and 33 live in
+//! `input_required`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use spate::server::{Args, Context, Server, ToolEntry};
-use spate_protocol::{CallToolResult, JsonObject};
+use spate_protocol::{
+    CreateMessageRequestParams, JsonObject, Role, SamplingContentBlock, SamplingMessage,
+};
 
 use crate::schema::{NoArgs, no_args, tool};
 
@@ -134,21 +135,26 @@ pub fn json_schema_2020_12() -> Value {
     })
 }
 
-/// Row 15. On the 2026 wire a call without the sampling capability must be refused with
-/// HTTP 400 and `-32021` (`data.requiredCapabilities: {"sampling": {}}`); a tool handler can
-/// only return a result today, so without the capability this is a tool error.
-async fn missing_capability(
-    ctx: Context,
-    Args(NoArgs {}): Args<NoArgs>,
-) -> Result<CallToolResult, String> {
-    let declared = ctx
-        .client_capabilities()
-        .is_some_and(|caps| caps.sampling.is_some());
-    Ok(if declared {
-        CallToolResult::text("The client declared the sampling capability")
-    } else {
-        CallToolResult::error("This tool requires the client's sampling capability")
-    })
+/// Row 15: needs the client's model. A 2026-07-28 request that does not declare `sampling`
+/// is refused by the server with `-32021` (HTTP 400); with it, the model is asked
+/// (`input_required` on 2026-07-28, a `sampling/createMessage` request on a legacy session).
+async fn missing_capability(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
+    let request = CreateMessageRequestParams {
+        messages: vec![SamplingMessage::text(Role::User, "Say hello".to_owned())],
+        max_tokens: 20,
+        ..Default::default()
+    };
+    let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
+    let text: Vec<String> = reply
+        .content
+        .blocks()
+        .iter()
+        .filter_map(|b| match b {
+            SamplingContentBlock::Text(t) => Some(t.text.clone()),
+            _ => None,
+        })
+        .collect();
+    Ok(format!("The model said: {}", text.join("\n")))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -235,5 +235,5 @@ async fn resources_prompts_and_completion_through_typed_calls() {
         prompt.messages[0].content.as_text(),
         Some("Prompt with arguments: arg1='hello', arg2='world'")
     );
-    assert_eq!(client.list_all_prompts().await.unwrap().len(), 4);
+    assert_eq!(client.list_all_prompts().await.unwrap().len(), 5);
 }

@@ -576,7 +576,8 @@ async fn prompts_are_listed_with_descriptions_and_render_exactly() {
             "test_simple_prompt",
             "test_prompt_with_arguments",
             "test_prompt_with_embedded_resource",
-            "test_prompt_with_image"
+            "test_prompt_with_image",
+            "test_input_required_result_prompt"
         ]
     );
     let user = |content: Value| json!({"role": "user", "content": content});
@@ -716,8 +717,25 @@ async fn the_2026_oriented_tools_answer_in_the_legacy_era() {
         )
         .await;
     assert!(schema_tool.get("isError").is_none());
-    let with_sampling = wire.call("test_missing_capability", json!({})).await;
-    assert!(with_sampling.get("isError").is_none());
+    // On a legacy session the tool really asks the client's model.
+    let (with_sampling, sent) = wire
+        .exchange(
+            "tools/call",
+            json!({"name": "test_missing_capability", "arguments": {}}),
+            |request| {
+                assert_eq!(request["method"], "sampling/createMessage");
+                json!({"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"})
+            },
+        )
+        .await;
+    assert_eq!(
+        with_sampling.unwrap()["content"][0]["text"],
+        "The model said: hi"
+    );
+    assert!(
+        sent.iter()
+            .any(|s| s.message["method"] == "sampling/createMessage")
+    );
     let reconnection = wire.call("test_reconnection", json!({})).await;
     assert_eq!(
         reconnection["content"][0]["text"],

@@ -41,6 +41,13 @@ pub trait Handler: Send + Sync + 'static {
         false
     }
 
+    /// Whether `ping` goes to [`Handler::on_request`] like any request; otherwise the engine
+    /// answers it at once with `{}` (a server that also speaks 2026-07-28, where `ping` is
+    /// gone, decides per request).
+    fn handles_ping(&self) -> bool {
+        false
+    }
+
     /// Called once when the connection has ended.
     fn on_close(&self) {}
 }

@@ -163,7 +163,7 @@ async fn on_request(
 ) {
     let id = request.id.clone();
     let answer = |response: Response| deliver(peer.clone(), batch.clone(), response);
-    if request.method == methods::PING {
+    if request.method == methods::PING && !handler.handles_ping() {
         answer(Response::result(id, &serde_json::json!({}))).await;
         return;
     }

@@ -21,7 +21,9 @@
 mod config;
 pub mod event_log;
 mod legacy_sse;
+mod modern;
 mod reply;
+mod request_headers;
 mod security;
 mod session;
 mod sse;
@@ -48,6 +50,10 @@ use crate::server::Server;
 struct App {
     config: HttpConfig,
     sessions: Arc<SessionRegistry>,
+    /// Serves the 2026-07-28 requests, which belong to no session.
+    server: Server,
+    /// Bounds the 2026-07-28 requests in progress at once.
+    stateless: Arc<tokio::sync::Semaphore>,
 }
 
 /// An MCP server over HTTP: build it, then take its axum [`Router`] or let it serve a listener.
@@ -75,9 +81,16 @@ impl McpHttp {
 
     /// An HTTP front for `server` storing its streams in `log`.
     pub fn with_log(server: Server, config: HttpConfig, log: Arc<dyn EventLog>) -> Self {
-        let sessions = SessionRegistry::new(server, log, config.max_sessions, config.session_ttl);
+        let stateless = Arc::new(tokio::sync::Semaphore::new(config.max_stateless_requests));
+        let sessions =
+            SessionRegistry::new(server.clone(), log, config.max_sessions, config.session_ttl);
         Self {
-            app: Arc::new(App { config, sessions }),
+            app: Arc::new(App {
+                config,
+                sessions,
+                server,
+                stateless,
+            }),
             memory_log: None,
         }
     }

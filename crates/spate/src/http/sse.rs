@@ -13,6 +13,15 @@ pub fn event(id: &str, data: &[u8]) -> Bytes {
     out.freeze()
 }
 
+/// One SSE event with JSON data and no id (2026-07-28 streams are not resumable).
+pub fn data(data: &[u8]) -> Bytes {
+    let mut out = BytesMut::with_capacity(data.len() + 8);
+    out.put_slice(b"data: ");
+    out.put_slice(data);
+    out.put_slice(b"\n\n");
+    out.freeze()
+}
+
 /// The priming event of SEP-1699: an id to resume from, a `retry` hint, and empty data.
 pub fn priming(id: &str, retry_ms: u64) -> Bytes {
     Bytes::from(format!("id: {id}\nretry: {retry_ms}\ndata:\n\n"))

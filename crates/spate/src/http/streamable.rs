@@ -98,6 +98,14 @@ pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
             );
         }
     };
+    if let Frame::Single(message) = &frame {
+        if super::modern::routes_modern(&headers, message) {
+            let Frame::Single(message) = frame else {
+                unreachable!("matched a single message above")
+            };
+            return super::modern::post(app, headers, message).await;
+        }
+    }
     let requests: Vec<(RequestId, &str)> = match &frame {
         Frame::Single(Message::Request(r)) => vec![(r.id.clone(), r.method.as_str())],
         Frame::Single(_) => vec![],

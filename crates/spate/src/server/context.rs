@@ -4,14 +4,17 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::json;
 use spate_protocol::{
     ClientCapabilities, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
-    ElicitResult, Implementation, ListRootsResult, LoggingLevel, LoggingMessageNotificationParams,
-    ProgressNotificationParams, ProgressToken, ProtocolVersion, RequestId, methods,
+    ElicitResult, Implementation, InputRequest, ListRootsResult, LoggingLevel,
+    LoggingMessageNotificationParams, ProgressNotificationParams, ProgressToken, ProtocolVersion,
+    RequestId, methods,
 };
 use tokio_util::sync::CancellationToken;
 
 use super::ServerHandle;
+use super::mrtr::Round;
 use super::session::SessionState;
 use crate::engine::{PeerError, PeerHandle, RequestOptions};
 
@@ -27,6 +30,8 @@ pub struct Context {
     pub(crate) cancel: CancellationToken,
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) progress: Arc<Mutex<ProgressState>>,
+    /// The MRTR round of a modern request; `None` on a legacy session.
+    pub(crate) round: Option<Arc<Round>>,
 }
 
 #[derive(Debug, Default)]
@@ -61,6 +66,23 @@ pub enum ContextError {
     /// The request or connection failed.
     #[error(transparent)]
     Peer(#[from] PeerError),
+    /// A 2026-07-28 request needs the client's answer first: return this error (with `?`)
+    /// and the server answers `input_required`; the client's retry runs the handler again
+    /// with the answer available.
+    #[error("waiting for the client's input (input_required)")]
+    InputRequired,
+}
+
+impl From<ContextError> for spate_protocol::ErrorObject {
+    /// For resource and prompt handlers, which fail with JSON-RPC errors: an internal error
+    /// naming the cause. (On a 2026-07-28 request the server replaces it with
+    /// `input_required` or `-32021` where that is what happened.)
+    fn from(error: ContextError) -> Self {
+        Self::new(
+            spate_protocol::error_code::INTERNAL_ERROR,
+            error.to_string(),
+        )
+    }
 }
 
 impl Context {
@@ -194,7 +216,7 @@ impl Context {
     ) -> Result<CreateMessageResult, ContextError> {
         let caps = self.client_capabilities().unwrap_or_default();
         if caps.sampling.is_none() {
-            return Err(ContextError::Unsupported("sampling"));
+            return Err(self.unsupported("sampling", json!({"sampling": {}})));
         }
         if params.tools.is_some()
             && caps
@@ -203,27 +225,34 @@ impl Context {
                 .and_then(|s| s.tools.as_ref())
                 .is_none()
         {
-            return Err(ContextError::Unsupported("tools in sampling"));
+            return Err(self.unsupported("tools in sampling", json!({"sampling": {"tools": {}}})));
         }
-        self.ask(methods::SAMPLING_CREATE_MESSAGE, params).await
+        self.ask_typed("sampling", InputRequest::CreateMessage { params })
+            .await
     }
 
     /// Asks the user for input through the client (`elicitation/create`, form or URL mode).
     pub async fn elicit(&self, params: ElicitRequestParams) -> Result<ElicitResult, ContextError> {
         let caps = self.client_capabilities().unwrap_or_default();
         let Some(elicitation) = caps.elicitation else {
-            return Err(ContextError::Unsupported("elicitation"));
+            return Err(self.unsupported("elicitation", json!({"elicitation": {}})));
         };
         if matches!(params, ElicitRequestParams::Url { .. }) && elicitation.url.is_none() {
-            return Err(ContextError::Unsupported("URL-mode elicitation"));
+            return Err(
+                self.unsupported("URL-mode elicitation", json!({"elicitation": {"url": {}}}))
+            );
         }
         if matches!(params, ElicitRequestParams::Form { .. })
             && elicitation.url.is_some()
             && elicitation.form.is_none()
         {
-            return Err(ContextError::Unsupported("form-mode elicitation"));
+            return Err(self.unsupported(
+                "form-mode elicitation",
+                json!({"elicitation": {"form": {}}}),
+            ));
         }
-        self.ask(methods::ELICITATION_CREATE, params).await
+        self.ask_typed("elicitation", InputRequest::Elicit { params })
+            .await
     }
 
     /// Asks the client for its roots (`roots/list`).
@@ -234,9 +263,82 @@ impl Context {
             .roots
             .is_none()
         {
-            return Err(ContextError::Unsupported("roots"));
+            return Err(self.unsupported("roots", json!({"roots": {}})));
         }
-        self.ask(methods::ROOTS_LIST, serde_json::json!({})).await
+        self.ask_typed("roots", InputRequest::ListRoots { params: None })
+            .await
+    }
+
+    /// Asks the client one question under a key of the handler's choosing and returns the
+    /// raw answer. On a legacy session the request goes to the client at once. On a 2026-07-28
+    /// request the answer comes from the client's retry: if it is not there yet, this records
+    /// the question and fails with [`ContextError::InputRequired`], which the handler should
+    /// pass on (`?`); the server then answers `input_required` with every recorded question.
+    /// Keys must be unique within a request; the same question must get the same key on
+    /// every retry. No capability check is made here (`sample`, `elicit` and `list_roots`
+    /// make them).
+    pub async fn ask_input(
+        &self,
+        key: &str,
+        request: InputRequest,
+    ) -> Result<serde_json::Value, ContextError> {
+        match &self.round {
+            Some(round) => match round.answer(key) {
+                Some(answer) => Ok(answer),
+                None => {
+                    round.ask(key.to_owned(), request);
+                    Err(ContextError::InputRequired)
+                }
+            },
+            None => {
+                let method = request.method();
+                let params = match request {
+                    InputRequest::CreateMessage { params } => serde_json::to_value(params),
+                    InputRequest::Elicit { params } => serde_json::to_value(params),
+                    InputRequest::ListRoots { params } => {
+                        serde_json::to_value(params.unwrap_or_default())
+                    }
+                }
+                .unwrap_or_default();
+                self.ask(method, params).await
+            }
+        }
+    }
+
+    /// The state this handler kept with [`Context::set_request_state`] in the previous round
+    /// of a 2026-07-28 request (verified: it comes back sealed). `None` on legacy sessions.
+    pub fn request_state(&self) -> Option<serde_json::Value> {
+        self.round.as_ref().and_then(|r| r.state())
+    }
+
+    /// Keeps a value for the next round of this 2026-07-28 request, should it answer
+    /// `input_required`; it travels sealed in `requestState`. Does nothing on legacy sessions.
+    pub fn set_request_state(&self, state: serde_json::Value) {
+        if let Some(round) = &self.round {
+            round.set_state(state);
+        }
+    }
+
+    fn unsupported(&self, what: &'static str, required: serde_json::Value) -> ContextError {
+        if let Some(round) = &self.round {
+            round.require_capability(required);
+        }
+        ContextError::Unsupported(what)
+    }
+
+    async fn ask_typed<R: DeserializeOwned>(
+        &self,
+        kind: &str,
+        request: InputRequest,
+    ) -> Result<R, ContextError> {
+        let key = self
+            .round
+            .as_ref()
+            .map(|r| r.auto_key(kind))
+            .unwrap_or_default();
+        let answer = self.ask_input(&key, request).await?;
+        serde_json::from_value(answer)
+            .map_err(|e| ContextError::Peer(PeerError::Malformed(e.to_string())))
     }
 
     async fn ask<P: Serialize, R: DeserializeOwned>(

@@ -24,7 +24,11 @@ mod completion;
 mod context;
 mod cursor;
 mod events;
+mod listen;
+pub mod modern;
+mod mrtr;
 mod prompt;
+pub mod request_state;
 mod resource;
 mod schema;
 mod session;
@@ -34,14 +38,15 @@ pub mod uri_template;
 use std::sync::Arc;
 
 use spate_protocol::{
-    Implementation, JsonObject, PromptsCapability, ResourcesCapability, ServerCapabilities,
-    ToolsCapability,
+    CacheScope, Implementation, JsonObject, PromptsCapability, ResourcesCapability,
+    ServerCapabilities, ToolsCapability,
 };
 use tokio::sync::broadcast;
 
 pub use completion::{Completer, prefix_matches};
 pub use context::{Context, ContextError};
 pub use prompt::PromptEntry;
+pub use request_state::RequestStateKeys;
 pub use resource::{ResourceEntry, TemplateEntry};
 pub use schema::schema_object;
 pub use tool::{Args, IntoToolResult, Structured, ToolEntry, ToolHandler};
@@ -66,6 +71,11 @@ pub struct ServerConfig {
     pub peer: PeerConfig,
     /// Framing limits on stdio.
     pub stdio: StdioLimits,
+    /// Cache hints of 2026-07-28 results.
+    pub cache: CacheConfig,
+    /// The keys sealing `requestState` of 2026-07-28 multi-round-trip requests (default: a
+    /// random key of this process; share keys between instances that serve one client).
+    pub request_state_keys: RequestStateKeys,
 }
 
 impl Default for ServerConfig {
@@ -75,8 +85,45 @@ impl Default for ServerConfig {
             max_subscriptions: 1000,
             peer: PeerConfig::default(),
             stdio: StdioLimits::default(),
+            cache: CacheConfig::default(),
+            request_state_keys: RequestStateKeys::default(),
         }
     }
+}
+
+/// How long a client may keep a result, and who may share it (`ttlMs`, `cacheScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheHints {
+    /// Milliseconds the result stays fresh; 0 = stale at once.
+    pub ttl_ms: u64,
+    /// Who may keep it.
+    pub scope: CacheScope,
+}
+
+impl Default for CacheHints {
+    /// Stale at once, private: never wrong, whatever changes or whoever asks.
+    fn default() -> Self {
+        Self {
+            ttl_ms: 0,
+            scope: CacheScope::Private,
+        }
+    }
+}
+
+/// Cache hints per kind of 2026-07-28 result. Every list change is also announced
+/// (`list_changed` on `subscriptions/listen`), which invalidates a cached list early.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// `server/discover`.
+    pub discover: CacheHints,
+    /// `tools/list`.
+    pub tools: CacheHints,
+    /// `prompts/list`.
+    pub prompts: CacheHints,
+    /// `resources/list` and `resources/templates/list`.
+    pub resources: CacheHints,
+    /// `resources/read`.
+    pub reads: CacheHints,
 }
 
 pub(crate) struct ServerShared {
@@ -199,6 +246,30 @@ impl Server {
         let peer = Peer::spawn(transport, Arc::new(session), config);
         events::forward(self.handle.clone(), state.clone(), peer.handle.clone());
         (peer, state)
+    }
+
+    /// Serves a connection that carries only 2026-07-28 requests (one HTTP request): no
+    /// session, so no server events are forwarded to it outside `subscriptions/listen`.
+    pub(crate) fn serve_stateless(&self, transport: Transport) -> Peer {
+        let session = Session {
+            server: self.handle.clone(),
+            state: Arc::new(SessionState::default()),
+        };
+        let config = self.handle.shared.config.peer.clone();
+        Peer::spawn(transport, Arc::new(session), config)
+    }
+
+    /// The input schema of a tool, if the server has it now.
+    pub(crate) fn tool_input_schema(&self, name: &str) -> Option<JsonObject> {
+        let catalog = self.handle.shared.catalog.snapshot();
+        catalog
+            .tool(name)
+            .map(|entry| entry.tool.input_schema.clone())
+    }
+
+    /// The configuration the server was built with.
+    pub fn config(&self) -> &ServerConfig {
+        &self.handle.shared.config
     }
 
     /// Serves this process's stdin/stdout until the client closes stdin.

@@ -10,9 +10,9 @@ use serde_json::value::RawValue;
 use spate_protocol::jsonrpc::to_raw;
 use spate_protocol::{
     CallToolRequestParams, ClientCapabilities, CompleteRequestParams, CompletionReference,
-    EmptyResult, ErrorObject, FitVersion, GetPromptRequestParams, Implementation,
+    DiscoverResult, EmptyResult, ErrorObject, FitVersion, GetPromptRequestParams, Implementation,
     InitializeRequestParams, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, LoggingLevel, Notification, PaginatedRequestParams,
+    ListResourcesResult, ListToolsResult, LoggingLevel, Meta, Notification, PaginatedRequestParams,
     ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Request, SetLevelRequestParams,
     SubscribeRequestParams, UnsubscribeRequestParams, error_code, methods,
 };
@@ -20,6 +20,8 @@ use spate_protocol::{
 use super::completion::complete_result;
 use super::context::{Context, ProgressState};
 use super::cursor::paginate;
+use super::modern::{Envelope, SUPPORTED_MODERN, claims_modern, removed_in_modern, request_meta};
+use super::mrtr::{Round, RoundOutcome};
 use super::{ServerHandle, capabilities};
 use crate::engine::{Handler, PeerHandle, RequestContext};
 
@@ -31,10 +33,28 @@ pub(crate) struct SessionState {
     client_info: OnceLock<Implementation>,
     initialized: AtomicBool,
     log_level: Mutex<Option<LoggingLevel>>,
+    /// A 2026-07-28 request's state: no logs unless the request asked for a level.
+    modern: bool,
     pub(crate) subscriptions: Mutex<HashSet<String>>,
 }
 
 impl SessionState {
+    /// The state of one 2026-07-28 request, from its envelope: nothing outlives the request.
+    pub(crate) fn modern(version: ProtocolVersion, envelope: &Envelope) -> Self {
+        let state = Self {
+            modern: true,
+            log_level: Mutex::new(envelope.log_level),
+            initialized: AtomicBool::new(true),
+            ..Self::default()
+        };
+        let _ = state.version.set(version);
+        let _ = state.client_capabilities.set(envelope.capabilities.clone());
+        if let Some(info) = &envelope.client_info {
+            let _ = state.client_info.set(info.clone());
+        }
+        state
+    }
+
     pub(crate) fn version(&self) -> Option<ProtocolVersion> {
         self.version.get().copied()
     }
@@ -51,13 +71,18 @@ impl SessionState {
         self.initialized.load(Ordering::Acquire)
     }
 
-    /// Whether a message at `level` passes the client's `logging/setLevel` (all pass until set).
+    /// Whether a message at `level` passes the client's level: `logging/setLevel` on a legacy
+    /// session (all pass until set), the request's `_meta` logLevel on a modern request
+    /// (none pass unless asked).
     pub(crate) fn logs(&self, level: LoggingLevel) -> bool {
         let min = *self
             .log_level
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        min.is_none_or(|min| level >= min)
+        match min {
+            Some(min) => level >= min,
+            None => !self.modern,
+        }
     }
 
     pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
@@ -100,6 +125,10 @@ impl Handler for Session {
         Box::pin(async {})
     }
 
+    fn handles_ping(&self) -> bool {
+        true
+    }
+
     fn accepts_batches(&self) -> bool {
         self.state
             .version()
@@ -112,13 +141,19 @@ struct Router {
     state: Arc<SessionState>,
 }
 
-type Answer = Result<Box<RawValue>, ErrorObject>;
+pub(super) type Answer = Result<Box<RawValue>, ErrorObject>;
 
 impl Router {
     async fn route(self, request: Request, rc: RequestContext) -> Answer {
+        if let Some(meta) = modern_meta(&request) {
+            return self.route_modern(request, rc, meta).await;
+        }
         let method = request.method.as_str();
         if method == methods::INITIALIZE {
             return self.initialize(&request);
+        }
+        if method == methods::PING {
+            return Ok(to_raw(&serde_json::json!({})));
         }
         let Some(version) = self.state.version() else {
             return Err(ErrorObject::new(
@@ -126,6 +161,39 @@ impl Router {
                 format!("Invalid Request: {method} before initialize; send initialize first"),
             ));
         };
+        self.dispatch(version, request, rc).await
+    }
+
+    /// A 2026-07-28 request: its own envelope, no handshake, no session state.
+    async fn route_modern(self, request: Request, rc: RequestContext, meta: Meta) -> Answer {
+        let envelope = Envelope::read(Some(&meta))?;
+        let version = envelope.supported_version()?;
+        let method = request.method.as_str();
+        if removed_in_modern(method) {
+            return Err(ErrorObject::method_not_found(method));
+        }
+        let router = Router {
+            server: self.server,
+            state: Arc::new(SessionState::modern(version, &envelope)),
+        };
+        match method {
+            methods::SERVER_DISCOVER => router.discover(version),
+            methods::SUBSCRIPTIONS_LISTEN => {
+                super::listen::listen(router.server, request, rc, version).await
+            }
+            _ => router.dispatch(version, request, rc).await,
+        }
+    }
+
+    /// The methods both eras share, answered in `version`'s shape.
+    async fn dispatch(
+        self,
+        version: ProtocolVersion,
+        request: Request,
+        rc: RequestContext,
+    ) -> Answer {
+        let method = request.method.as_str();
+        let cache = &self.server.shared.config.cache;
         let catalog = self.server.shared.catalog.snapshot();
         let page = self.server.shared.config.page_size;
         match method {
@@ -138,6 +206,8 @@ impl Router {
                     ListToolsResult {
                         tools,
                         next_cursor,
+                        ttl_ms: Some(cache.tools.ttl_ms),
+                        cache_scope: Some(cache.tools.scope),
                         ..Default::default()
                     },
                 )
@@ -150,9 +220,13 @@ impl Router {
                         p.name
                     )));
                 };
-                let ctx = self.context(&rc, p.meta.as_ref());
+                let round = self.round(version, &request)?;
+                let ctx = self.context(&rc, p.meta.as_ref(), round.clone());
                 let result = entry.handler.call(ctx.clone(), p.arguments).await;
                 ctx.finish();
+                if let Some(early) = settle(version, round, result.is_error == Some(true)) {
+                    return early;
+                }
                 fitted(version, result)
             }
             methods::RESOURCES_LIST => {
@@ -165,6 +239,8 @@ impl Router {
                     ListResourcesResult {
                         resources,
                         next_cursor,
+                        ttl_ms: Some(cache.resources.ttl_ms),
+                        cache_scope: Some(cache.resources.scope),
                         ..Default::default()
                     },
                 )
@@ -179,31 +255,39 @@ impl Router {
                     ListResourceTemplatesResult {
                         resource_templates,
                         next_cursor,
+                        ttl_ms: Some(cache.resources.ttl_ms),
+                        cache_scope: Some(cache.resources.scope),
                         ..Default::default()
                     },
                 )
             }
             methods::RESOURCES_READ => {
                 let p: ReadResourceRequestParams = request.parse_params()?;
-                let ctx = self.context(&rc, p.meta.as_ref());
-                let contents = if let Some(entry) =
+                let round = self.round(version, &request)?;
+                let ctx = self.context(&rc, p.meta.as_ref(), round.clone());
+                let read = if let Some(entry) =
                     catalog.resources.iter().find(|r| r.resource.uri == p.uri)
                 {
-                    (entry.read)(ctx.clone(), p.uri.clone(), BTreeMap::new()).await?
+                    (entry.read)(ctx.clone(), p.uri.clone(), BTreeMap::new()).await
                 } else if let Some((entry, vars)) = catalog
                     .templates
                     .iter()
                     .find_map(|t| t.matcher.matches(&p.uri).map(|v| (t, v)))
                 {
-                    (entry.read)(ctx.clone(), p.uri.clone(), vars).await?
+                    (entry.read)(ctx.clone(), p.uri.clone(), vars).await
                 } else {
                     return Err(resource_not_found(version, &p.uri));
                 };
                 ctx.finish();
+                if let Some(early) = settle(version, round, read.is_err()) {
+                    return early;
+                }
                 fitted(
                     version,
                     ReadResourceResult {
-                        contents,
+                        contents: read?,
+                        ttl_ms: Some(cache.reads.ttl_ms),
+                        cache_scope: Some(cache.reads.scope),
                         ..Default::default()
                     },
                 )
@@ -243,6 +327,8 @@ impl Router {
                     ListPromptsResult {
                         prompts,
                         next_cursor,
+                        ttl_ms: Some(cache.prompts.ttl_ms),
+                        cache_scope: Some(cache.prompts.scope),
                         ..Default::default()
                     },
                 )
@@ -262,10 +348,14 @@ impl Router {
                     .into_iter()
                     .collect();
                 entry.check_required(&args)?;
-                let ctx = self.context(&rc, p.meta.as_ref());
-                let result = (entry.get)(ctx.clone(), args).await?;
+                let round = self.round(version, &request)?;
+                let ctx = self.context(&rc, p.meta.as_ref(), round.clone());
+                let result = (entry.get)(ctx.clone(), args).await;
                 ctx.finish();
-                fitted(version, result)
+                if let Some(early) = settle(version, round, result.is_err()) {
+                    return early;
+                }
+                fitted(version, result?)
             }
             methods::COMPLETION_COMPLETE => {
                 let p: CompleteRequestParams = request.parse_params()?;
@@ -342,8 +432,53 @@ impl Router {
         )
     }
 
-    fn context(&self, rc: &RequestContext, meta: Option<&spate_protocol::Meta>) -> Context {
+    /// The MRTR round of a modern request (its `requestState` verified), `None` on legacy.
+    fn round(
+        &self,
+        version: ProtocolVersion,
+        request: &Request,
+    ) -> Result<Option<Arc<Round>>, ErrorObject> {
+        if version.era() != spate_protocol::Era::Modern {
+            return Ok(None);
+        }
+        let keys = &self.server.shared.config.request_state_keys;
+        Round::open(keys, &request.method, request.params.as_deref()).map(|r| Some(Arc::new(r)))
+    }
+
+    /// `server/discover`: the versions, capabilities and identity of this server.
+    fn discover(&self, version: ProtocolVersion) -> Answer {
+        let shared = &self.server.shared;
+        let mut meta = Meta::new();
+        meta.insert(
+            spate_protocol::meta::SERVER_INFO_KEY.to_owned(),
+            serde_json::to_value(&shared.info).unwrap_or_default(),
+        );
+        let cache = shared.config.cache.discover;
+        fitted(
+            version,
+            DiscoverResult {
+                supported_versions: SUPPORTED_MODERN
+                    .iter()
+                    .map(|v| v.as_str().to_owned())
+                    .collect(),
+                capabilities: capabilities(),
+                instructions: shared.instructions.clone(),
+                ttl_ms: Some(cache.ttl_ms),
+                cache_scope: Some(cache.scope),
+                result_type: None,
+                meta: Some(meta),
+            },
+        )
+    }
+
+    fn context(
+        &self,
+        rc: &RequestContext,
+        meta: Option<&spate_protocol::Meta>,
+        round: Option<Arc<Round>>,
+    ) -> Context {
         Context {
+            round,
             peer: rc.peer.clone(),
             request_id: rc.id.clone(),
             session: self.state.clone(),
@@ -365,8 +500,31 @@ fn resource_not_found(version: ProtocolVersion, uri: &str) -> ErrorObject {
         .with_data(serde_json::json!({ "uri": uri }))
 }
 
+/// The `_meta` of a request that claims the modern era, found without parsing the params of
+/// the (far more common) requests that cannot.
+fn modern_meta(request: &Request) -> Option<Meta> {
+    let params = request.params.as_deref()?;
+    if !params
+        .get()
+        .contains(spate_protocol::meta::PROTOCOL_VERSION_KEY)
+    {
+        return None;
+    }
+    request_meta(Some(params)).filter(|m| claims_modern(Some(m)))
+}
+
+/// What a handler's MRTR round overrides in its answer: `input_required`, or `-32021` when it
+/// failed for want of a capability the request did not declare.
+fn settle(version: ProtocolVersion, round: Option<Arc<Round>>, failed: bool) -> Option<Answer> {
+    match round?.outcome(failed) {
+        RoundOutcome::Complete => None,
+        RoundOutcome::InputRequired(result) => Some(fitted(version, result)),
+        RoundOutcome::MissingCapability(error) => Some(Err(error)),
+    }
+}
+
 /// Shapes a result for the negotiated version and encodes it.
-fn fitted<T: Serialize + FitVersion>(version: ProtocolVersion, mut value: T) -> Answer {
+pub(super) fn fitted<T: Serialize + FitVersion>(version: ProtocolVersion, mut value: T) -> Answer {
     value.fit_version(version);
     Ok(to_raw(&value))
 }

@@ -1,0 +1,140 @@
+//! `subscriptions/listen` (2026, DIGEST §5.7): one long-lived request whose answer stream
+//! carries the notifications the client asked for, each tagged with the subscription id (the
+//! listen request's id), until the client cancels it (closes the stream on HTTP).
+//!
+//! It reads the same server events as legacy sessions (`events::forward`), so one
+//! `resource_updated` reaches a legacy subscriber and a modern listener, each in its era's
+//! shape. The acknowledgement goes out only after the stream is subscribed to those events,
+//! so nothing that happens after the client sees it can be missed.
+
+use spate_protocol::modern::set_subscription_id;
+use spate_protocol::{
+    ErrorObject, FitVersion, Meta, NotificationParams, ProtocolVersion, Request,
+    ResourceUpdatedNotificationParams, SubscriptionFilter,
+    SubscriptionsAcknowledgedNotificationParams, SubscriptionsListenRequestParams,
+    SubscriptionsListenResult, methods,
+};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::ServerHandle;
+use super::events::ServerEvent;
+use super::session::{Answer, fitted};
+use crate::engine::RequestContext;
+
+/// Serves one listen request until it is cancelled or the connection closes.
+pub(crate) async fn listen(
+    server: ServerHandle,
+    request: Request,
+    rc: RequestContext,
+    version: ProtocolVersion,
+) -> Answer {
+    let params: SubscriptionsListenRequestParams = request.parse_params()?;
+    let limit = server.shared.config.max_subscriptions;
+    let honoured = honoured(&params.notifications, limit)?;
+    let id = request.id.clone();
+    let mut events = server.shared.events.subscribe();
+
+    let mut ack = SubscriptionsAcknowledgedNotificationParams {
+        notifications: honoured.clone(),
+        meta: None,
+    };
+    set_subscription_id(&mut ack.meta, &id);
+    ack.fit_version(version);
+    rc.peer
+        .notify_related(&id, methods::NOTIFICATIONS_SUBSCRIPTIONS_ACKNOWLEDGED, &ack)
+        .await
+        .map_err(|e| ErrorObject::new(spate_protocol::error_code::INTERNAL_ERROR, e.to_string()))?;
+
+    loop {
+        let event = tokio::select! {
+            () = rc.cancel.cancelled() => break,
+            () = rc.peer.closed() => break,
+            event = events.recv() => event,
+        };
+        let event = match event {
+            Ok(event) => event,
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!("a slow subscriptions/listen stream missed {missed} events");
+                continue;
+            }
+            Err(RecvError::Closed) => break,
+        };
+        let Some((method, params)) = notification(&honoured, event, &id, version) else {
+            continue;
+        };
+        if rc.peer.notify_related(&id, method, &params).await.is_err() {
+            break;
+        }
+    }
+    fitted(version, SubscriptionsListenResult::new(id))
+}
+
+/// What of the client's filter this server delivers: every list change it asks for, and
+/// resource subscriptions (at most `limit` URIs). Task ids are not delivered here yet, so
+/// the acknowledgement leaves them out.
+fn honoured(asked: &SubscriptionFilter, limit: usize) -> Result<SubscriptionFilter, ErrorObject> {
+    let yes = |flag: Option<bool>| flag.filter(|on| *on);
+    let uris = asked
+        .resource_subscriptions
+        .clone()
+        .filter(|u| !u.is_empty());
+    if uris.as_ref().is_some_and(|u| u.len() > limit) {
+        return Err(ErrorObject::invalid_params(format!(
+            "Too many resource subscriptions: at most {limit} per listen request"
+        )));
+    }
+    Ok(SubscriptionFilter {
+        tools_list_changed: yes(asked.tools_list_changed),
+        prompts_list_changed: yes(asked.prompts_list_changed),
+        resources_list_changed: yes(asked.resources_list_changed),
+        resource_subscriptions: uris,
+        task_ids: None,
+    })
+}
+
+/// The notification an event becomes on this stream, if the filter wants it.
+fn notification(
+    filter: &SubscriptionFilter,
+    event: ServerEvent,
+    id: &spate_protocol::RequestId,
+    version: ProtocolVersion,
+) -> Option<(&'static str, serde_json::Value)> {
+    let tagged = || {
+        let mut meta: Option<Meta> = None;
+        set_subscription_id(&mut meta, id);
+        meta
+    };
+    let list_changed = |method| {
+        let mut params = NotificationParams { meta: tagged() };
+        params.fit_version(version);
+        Some((method, serde_json::to_value(params).ok()?))
+    };
+    match event {
+        ServerEvent::ToolsChanged if filter.tools_list_changed == Some(true) => {
+            list_changed(methods::NOTIFICATIONS_TOOLS_LIST_CHANGED)
+        }
+        ServerEvent::PromptsChanged if filter.prompts_list_changed == Some(true) => {
+            list_changed(methods::NOTIFICATIONS_PROMPTS_LIST_CHANGED)
+        }
+        ServerEvent::ResourcesChanged if filter.resources_list_changed == Some(true) => {
+            list_changed(methods::NOTIFICATIONS_RESOURCES_LIST_CHANGED)
+        }
+        ServerEvent::ResourceUpdated(uri)
+            if filter
+                .resource_subscriptions
+                .as_ref()
+                .is_some_and(|uris| uris.contains(&uri)) =>
+        {
+            let mut params = ResourceUpdatedNotificationParams {
+                uri,
+                meta: tagged(),
+            };
+            params.fit_version(version);
+            Some((
+                methods::NOTIFICATIONS_RESOURCES_UPDATED,
+                serde_json::to_value(params).ok()?,
+            ))
+        }
+        _ => None,
+    }
+}
