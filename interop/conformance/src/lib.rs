@@ -24,6 +24,7 @@ mod modern;
 mod prompts;
 mod resources;
 mod schema;
+mod tasks;
 
 use spate::server::{Server, ServerConfig};
 use spate_protocol::Implementation;
@@ -43,5 +44,6 @@ pub fn fixture_server() -> Server {
     let server = modern::register(server);
     let server = resources::register(server);
     let server = prompts::register(server);
-    input_required::register(server)
+    let server = input_required::register(server);
+    tasks::register(server)
 }

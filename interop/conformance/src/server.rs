@@ -96,6 +96,8 @@ async fn serve_http(
     let bound = listener.local_addr()?;
     let endpoint = config.endpoint.clone();
     let http = McpHttp::new(server, config);
+    // Listen for signals before announcing the address: a caller may stop us right after.
+    let stop = shutdown_signal()?;
     let mut stdout = tokio::io::stdout();
     stdout
         .write_all(format!("listening on http://{bound}{endpoint}\n").as_bytes())
@@ -103,19 +105,19 @@ async fn serve_http(
     stdout.flush().await?;
     tokio::select! {
         served = http.serve(listener) => served,
-        () = shutdown_signal() => Ok(()),
+        () = stop => Ok(()),
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM; the handlers are in place when this returns.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut term) = signal(SignalKind::terminate()) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }

@@ -22,7 +22,8 @@ async fn initialize_declares_every_capability_the_fixtures_use() {
             "resources": {"subscribe": true, "listChanged": true},
             "prompts": {"listChanged": true},
             "logging": {},
-            "completions": {}
+            "completions": {},
+            "tasks": {"list": {}, "cancel": {}, "requests": {"tools": {"call": {}}}}
         })
     );
     assert_eq!(init["serverInfo"]["name"], "spate-conformance-server");

@@ -1,5 +1,6 @@
 //! The per-request [`Context`] a handler receives.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -16,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::ServerHandle;
 use super::mrtr::Round;
 use super::session::SessionState;
+use super::tasks::TaskSlot;
 use crate::engine::{PeerError, PeerHandle, RequestOptions};
 
 /// What a tool, resource or prompt handler can do while it runs: report progress, log,
@@ -32,6 +34,10 @@ pub struct Context {
     pub(crate) progress: Arc<Mutex<ProgressState>>,
     /// The MRTR round of a modern request; `None` on a legacy session.
     pub(crate) round: Option<Arc<Round>>,
+    /// The task this call may become (tools that support tasks, when the client takes one).
+    pub(crate) task: Option<Arc<TaskSlot>>,
+    /// Counts the questions asked without a key, to name them the same on every retry.
+    pub(crate) unnamed_questions: Arc<AtomicUsize>,
 }
 
 #[derive(Debug, Default)]
@@ -282,6 +288,9 @@ impl Context {
         key: &str,
         request: InputRequest,
     ) -> Result<serde_json::Value, ContextError> {
+        if let Some(run) = self.task.as_ref().and_then(|slot| slot.run()) {
+            return run.ask(key, request).await;
+        }
         match &self.round {
             Some(round) => match round.answer(key) {
                 Some(answer) => Ok(answer),
@@ -303,6 +312,27 @@ impl Context {
                 self.ask(method, params).await
             }
         }
+    }
+
+    /// Turns this call into a task now, for tools registered with
+    /// [`ToolEntry::starts_task_itself`](super::ToolEntry::starts_task_itself): the client
+    /// gets the created task at once and the handler goes on in the background (later
+    /// questions park the task in `input_required`). Does nothing when the call is a task
+    /// already or cannot be one (the client takes no tasks, or the tool does not support
+    /// them): the handler then simply goes on.
+    pub async fn start_task(&self) -> Result<(), ContextError> {
+        match &self.task {
+            Some(slot) => slot.start().await,
+            None => Ok(()),
+        }
+    }
+
+    /// The id of the task this call runs as, once it is one.
+    pub fn task_id(&self) -> Option<String> {
+        self.task
+            .as_ref()
+            .and_then(|slot| slot.run())
+            .map(|run| run.id.clone())
     }
 
     /// The state this handler kept with [`Context::set_request_state`] in the previous round
@@ -331,11 +361,8 @@ impl Context {
         kind: &str,
         request: InputRequest,
     ) -> Result<R, ContextError> {
-        let key = self
-            .round
-            .as_ref()
-            .map(|r| r.auto_key(kind))
-            .unwrap_or_default();
+        let n = self.unnamed_questions.fetch_add(1, Ordering::Relaxed) + 1;
+        let key = format!("{kind}-{n}");
         let answer = self.ask_input(&key, request).await?;
         serde_json::from_value(answer)
             .map_err(|e| ContextError::Peer(PeerError::Malformed(e.to_string())))

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use spate_protocol::{ResourceUpdatedNotificationParams, methods};
+use spate_protocol::{FitVersion, ResourceUpdatedNotificationParams, methods};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::ServerHandle;
@@ -16,6 +16,11 @@ pub(crate) enum ServerEvent {
     ResourcesChanged,
     PromptsChanged,
     ResourceUpdated(String),
+    /// A task changed; `owner` is the legacy session that made it (`None`: a 2026 request).
+    TaskChanged {
+        task: Box<spate_protocol::Task>,
+        owner: Option<String>,
+    },
 }
 
 /// Forwards server events to one connection until it closes, filtered by what the client
@@ -70,6 +75,18 @@ pub(crate) fn forward(server: ServerHandle, state: Arc<SessionState>, peer: Peer
                         .await
                 }
                 ServerEvent::ResourceUpdated(_) => Ok(()),
+                ServerEvent::TaskChanged { task, owner }
+                    if owner.as_deref() == Some(state.task_owner()) =>
+                {
+                    let mut params = spate_protocol::TaskStatusNotificationParams {
+                        task: *task,
+                        meta: None,
+                    };
+                    params.fit_version(spate_protocol::ProtocolVersion::V2025_11_25);
+                    peer.notify(methods::NOTIFICATIONS_TASKS_STATUS, &params)
+                        .await
+                }
+                ServerEvent::TaskChanged { .. } => Ok(()),
             };
             if sent.is_err() {
                 return;

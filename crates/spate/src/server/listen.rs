@@ -12,7 +12,7 @@ use spate_protocol::{
     ErrorObject, FitVersion, Meta, NotificationParams, ProtocolVersion, Request,
     ResourceUpdatedNotificationParams, SubscriptionFilter,
     SubscriptionsAcknowledgedNotificationParams, SubscriptionsListenRequestParams,
-    SubscriptionsListenResult, methods,
+    SubscriptionsListenResult, TaskStatusNotificationParams, methods,
 };
 use tokio::sync::broadcast::error::RecvError;
 
@@ -27,10 +27,11 @@ pub(crate) async fn listen(
     request: Request,
     rc: RequestContext,
     version: ProtocolVersion,
+    with_tasks: bool,
 ) -> Answer {
     let params: SubscriptionsListenRequestParams = request.parse_params()?;
     let limit = server.shared.config.max_subscriptions;
-    let honoured = honoured(&params.notifications, limit)?;
+    let honoured = honoured(&params.notifications, limit, with_tasks)?;
     let id = request.id.clone();
     let mut events = server.shared.events.subscribe();
 
@@ -69,18 +70,28 @@ pub(crate) async fn listen(
     fitted(version, SubscriptionsListenResult::new(id))
 }
 
-/// What of the client's filter this server delivers: every list change it asks for, and
-/// resource subscriptions (at most `limit` URIs). Task ids are not delivered here yet, so
-/// the acknowledgement leaves them out.
-fn honoured(asked: &SubscriptionFilter, limit: usize) -> Result<SubscriptionFilter, ErrorObject> {
+/// What of the client's filter this server delivers: every list change it asks for,
+/// resource subscriptions and task ids (at most `limit` of each; task ids only when the
+/// request declares the tasks extension).
+fn honoured(
+    asked: &SubscriptionFilter,
+    limit: usize,
+    with_tasks: bool,
+) -> Result<SubscriptionFilter, ErrorObject> {
     let yes = |flag: Option<bool>| flag.filter(|on| *on);
     let uris = asked
         .resource_subscriptions
         .clone()
         .filter(|u| !u.is_empty());
-    if uris.as_ref().is_some_and(|u| u.len() > limit) {
+    let task_ids = asked
+        .task_ids
+        .clone()
+        .filter(|ids| with_tasks && !ids.is_empty());
+    if uris.as_ref().is_some_and(|u| u.len() > limit)
+        || task_ids.as_ref().is_some_and(|t| t.len() > limit)
+    {
         return Err(ErrorObject::invalid_params(format!(
-            "Too many resource subscriptions: at most {limit} per listen request"
+            "Too many subscriptions: at most {limit} resources and {limit} tasks per listen request"
         )));
     }
     Ok(SubscriptionFilter {
@@ -88,7 +99,7 @@ fn honoured(asked: &SubscriptionFilter, limit: usize) -> Result<SubscriptionFilt
         prompts_list_changed: yes(asked.prompts_list_changed),
         resources_list_changed: yes(asked.resources_list_changed),
         resource_subscriptions: uris,
-        task_ids: None,
+        task_ids,
     })
 }
 
@@ -132,6 +143,22 @@ fn notification(
             params.fit_version(version);
             Some((
                 methods::NOTIFICATIONS_RESOURCES_UPDATED,
+                serde_json::to_value(params).ok()?,
+            ))
+        }
+        ServerEvent::TaskChanged { task, owner: None }
+            if filter
+                .task_ids
+                .as_ref()
+                .is_some_and(|ids| ids.contains(&task.task_id)) =>
+        {
+            let mut params = TaskStatusNotificationParams {
+                task: *task,
+                meta: tagged(),
+            };
+            params.fit_version(version);
+            Some((
+                methods::NOTIFICATIONS_TASKS,
                 serde_json::to_value(params).ok()?,
             ))
         }

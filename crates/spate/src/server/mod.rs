@@ -32,6 +32,7 @@ pub mod request_state;
 mod resource;
 mod schema;
 mod session;
+pub mod tasks;
 mod tool;
 pub mod uri_template;
 
@@ -39,7 +40,8 @@ use std::sync::Arc;
 
 use spate_protocol::{
     CacheScope, Implementation, JsonObject, PromptsCapability, ResourcesCapability,
-    ServerCapabilities, ToolsCapability,
+    ServerCapabilities, ServerTaskRequests, ServerTasksCapability, ToolsCapability,
+    ToolsTaskRequests,
 };
 use tokio::sync::broadcast;
 
@@ -49,6 +51,7 @@ pub use prompt::PromptEntry;
 pub use request_state::RequestStateKeys;
 pub use resource::{ResourceEntry, TemplateEntry};
 pub use schema::schema_object;
+pub use tasks::{TaskConfig, TaskSupport};
 pub use tool::{Args, IntoToolResult, Structured, ToolEntry, ToolHandler};
 
 use catalog::CatalogCell;
@@ -76,6 +79,8 @@ pub struct ServerConfig {
     /// The keys sealing `requestState` of 2026-07-28 multi-round-trip requests (default: a
     /// random key of this process; share keys between instances that serve one client).
     pub request_state_keys: RequestStateKeys,
+    /// Tasks: their store, lifetimes and limits.
+    pub tasks: TaskConfig,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +92,7 @@ impl Default for ServerConfig {
             stdio: StdioLimits::default(),
             cache: CacheConfig::default(),
             request_state_keys: RequestStateKeys::default(),
+            tasks: TaskConfig::default(),
         }
     }
 }
@@ -132,6 +138,7 @@ pub(crate) struct ServerShared {
     pub(crate) config: ServerConfig,
     pub(crate) catalog: CatalogCell,
     pub(crate) events: broadcast::Sender<ServerEvent>,
+    pub(crate) tasks: Arc<tasks::TaskManager>,
 }
 
 /// A handle to a running (or about to run) server: change what it offers and notify clients.
@@ -175,6 +182,8 @@ impl Server {
         config: ServerConfig,
     ) -> Self {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        let tasks = Arc::new(tasks::TaskManager::new(config.tasks.clone()));
+        tasks::start_sweeper(Arc::downgrade(&tasks));
         Self {
             handle: ServerHandle {
                 shared: Arc::new(ServerShared {
@@ -183,6 +192,7 @@ impl Server {
                     config,
                     catalog: CatalogCell::default(),
                     events,
+                    tasks,
                 }),
             },
         }
@@ -360,7 +370,7 @@ mod catalog_api {
             self.emit(ServerEvent::ResourceUpdated(uri.into()));
         }
 
-        fn emit(&self, event: ServerEvent) {
+        pub(crate) fn emit(&self, event: ServerEvent) {
             // No receivers just means no client is connected.
             let _ = self.shared.events.send(event);
         }
@@ -382,6 +392,25 @@ fn capabilities() -> ServerCapabilities {
         }),
         logging: Some(JsonObject::new()),
         completions: Some(JsonObject::new()),
+        // 2025-11-25 experimental tasks; `FitVersion` keeps it for that version only.
+        tasks: Some(ServerTasksCapability {
+            list: Some(JsonObject::new()),
+            cancel: Some(JsonObject::new()),
+            requests: Some(ServerTaskRequests {
+                tools: Some(ToolsTaskRequests {
+                    call: Some(JsonObject::new()),
+                }),
+            }),
+        }),
+        // The 2026 tasks extension; kept from 2026-07-28 on.
+        extensions: Some(
+            [(
+                spate_protocol::tasks::TASKS_EXTENSION_ID.to_owned(),
+                JsonObject::new(),
+            )]
+            .into_iter()
+            .collect(),
+        ),
         ..Default::default()
     }
 }

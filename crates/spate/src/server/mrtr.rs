@@ -15,7 +15,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -57,7 +56,6 @@ pub(crate) struct Round {
     asked: Mutex<BTreeMap<String, InputRequest>>,
     next_state: Mutex<Option<Value>>,
     missing: Mutex<Option<Value>>,
-    auto_keys: AtomicUsize,
 }
 
 impl Round {
@@ -85,7 +83,6 @@ impl Round {
             used: Mutex::default(),
             asked: Mutex::default(),
             missing: Mutex::default(),
-            auto_keys: AtomicUsize::new(0),
         })
     }
 
@@ -99,13 +96,6 @@ impl Round {
     /// Records a question the client must answer before the handler can finish.
     pub(crate) fn ask(&self, key: String, request: InputRequest) {
         lock(&self.asked).insert(key, request);
-    }
-
-    /// A key for the n-th question of this run that the handler did not name: the same on
-    /// every retry as long as the handler asks in the same order.
-    pub(crate) fn auto_key(&self, kind: &str) -> String {
-        let n = self.auto_keys.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("{kind}-{n}")
     }
 
     /// Notes that the handler needed a capability the client did not declare.

@@ -9,11 +9,12 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use spate_protocol::jsonrpc::to_raw;
 use spate_protocol::{
-    CallToolRequestParams, ClientCapabilities, CompleteRequestParams, CompletionReference,
-    DiscoverResult, EmptyResult, ErrorObject, FitVersion, GetPromptRequestParams, Implementation,
-    InitializeRequestParams, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, LoggingLevel, Meta, Notification, PaginatedRequestParams,
-    ProtocolVersion, ReadResourceRequestParams, ReadResourceResult, Request, SetLevelRequestParams,
+    CallToolRequestParams, CallToolResult, ClientCapabilities, CompleteRequestParams,
+    CompletionReference, DiscoverResult, EmptyResult, ErrorObject, FitVersion,
+    GetPromptRequestParams, Implementation, InitializeRequestParams, InitializeResult,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    LoggingLevel, Meta, Notification, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResult, Request, SetLevelRequestParams,
     SubscribeRequestParams, UnsubscribeRequestParams, error_code, methods,
 };
 
@@ -22,6 +23,8 @@ use super::context::{Context, ProgressState};
 use super::cursor::paginate;
 use super::modern::{Envelope, SUPPORTED_MODERN, claims_modern, removed_in_modern, request_meta};
 use super::mrtr::{Round, RoundOutcome};
+use super::tasks::{self, TaskMode, TaskSlot, TaskSupport, call_as_task};
+use super::tool::ToolEntry;
 use super::{ServerHandle, capabilities};
 use crate::engine::{Handler, PeerHandle, RequestContext};
 
@@ -35,6 +38,8 @@ pub(crate) struct SessionState {
     log_level: Mutex<Option<LoggingLevel>>,
     /// A 2026-07-28 request's state: no logs unless the request asked for a level.
     modern: bool,
+    /// Names this session as the owner of the 2025-11-25 tasks it creates.
+    task_owner: OnceLock<String>,
     pub(crate) subscriptions: Mutex<HashSet<String>>,
 }
 
@@ -83,6 +88,15 @@ impl SessionState {
             Some(min) => level >= min,
             None => !self.modern,
         }
+    }
+
+    /// The random id that marks this session's tasks as its own.
+    pub(crate) fn task_owner(&self) -> &str {
+        self.task_owner.get_or_init(|| {
+            let mut bytes = [0u8; 16];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        })
     }
 
     pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
@@ -176,12 +190,111 @@ impl Router {
             server: self.server,
             state: Arc::new(SessionState::modern(version, &envelope)),
         };
+        if let Some(answer) =
+            tasks::modern_method(&router.server, &request, &envelope.capabilities).await
+        {
+            return answer;
+        }
         match method {
             methods::SERVER_DISCOVER => router.discover(version),
             methods::SUBSCRIPTIONS_LISTEN => {
-                super::listen::listen(router.server, request, rc, version).await
+                let with_tasks = tasks::declares_tasks(&envelope.capabilities);
+                super::listen::listen(router.server, request, rc, version, with_tasks).await
             }
             _ => router.dispatch(version, request, rc).await,
+        }
+    }
+
+    /// `tools/call`, synchronously or as a task.
+    async fn call_tool(
+        self,
+        version: ProtocolVersion,
+        request: Request,
+        rc: RequestContext,
+    ) -> Answer {
+        let p: CallToolRequestParams = request.parse_params()?;
+        let catalog = self.server.shared.catalog.snapshot();
+        let Some(entry) = catalog.tool(&p.name).cloned() else {
+            return Err(ErrorObject::invalid_params(format!(
+                "Unknown tool: {}",
+                p.name
+            )));
+        };
+        let round = self.round(version, &request)?;
+        let mut ctx = self.context(&rc, p.meta.as_ref(), round.clone());
+        let Some(mode) = self.task_mode(version, &entry, &p, &rc)? else {
+            let result = entry.handler.call(ctx.clone(), p.arguments).await;
+            ctx.finish();
+            if let Some(early) = settle(version, round, result.is_error == Some(true)) {
+                return early;
+            }
+            return fitted(version, result);
+        };
+        let slot = Arc::new(TaskSlot::new(self.server.clone(), mode, version));
+        ctx.cancel = slot.cancel.clone();
+        ctx.task = Some(slot.clone());
+        let handler = entry.handler.clone();
+        let arguments = p.arguments;
+        let run_ctx = ctx.clone();
+        let run = async move {
+            let result = handler.call(run_ctx.clone(), arguments).await;
+            run_ctx.finish();
+            result
+        };
+        let sync = move |result: CallToolResult| {
+            settle(version, round, result.is_error == Some(true))
+                .unwrap_or_else(|| fitted(version, result))
+        };
+        call_as_task(
+            slot,
+            rc.cancel.clone(),
+            !entry.starts_task_itself,
+            run,
+            sync,
+        )
+        .await
+    }
+
+    /// Whether this call runs as a task, and of which generation: 2026 requests that declare
+    /// the extension, for tools that support tasks; 2025-11-25 requests with `params.task`.
+    fn task_mode(
+        &self,
+        version: ProtocolVersion,
+        entry: &ToolEntry,
+        p: &CallToolRequestParams,
+        rc: &RequestContext,
+    ) -> Result<Option<TaskMode>, ErrorObject> {
+        let support = entry.tasks();
+        if version.era() == spate_protocol::Era::Modern {
+            let declared = self
+                .state
+                .client_capabilities()
+                .is_some_and(|c| tasks::declares_tasks(&c));
+            return match (support, declared) {
+                (TaskSupport::Forbidden, _) => Ok(None),
+                (_, true) => Ok(Some(TaskMode::Extension)),
+                (TaskSupport::Required, false) => Err(tasks::tasks_required()),
+                (TaskSupport::Optional, false) => Ok(None),
+            };
+        }
+        if version != ProtocolVersion::V2025_11_25 {
+            return Ok(None);
+        }
+        match (&p.task, support) {
+            (Some(_), TaskSupport::Forbidden) => Err(ErrorObject::method_not_found(&format!(
+                "tools/call of {} as a task (the tool does not support tasks)",
+                p.name
+            ))),
+            (None, TaskSupport::Required) => Err(ErrorObject::method_not_found(&format!(
+                "tools/call of {} without params.task (the tool runs only as a task)",
+                p.name
+            ))),
+            (None, _) => Ok(None),
+            (Some(task), _) => Ok(Some(TaskMode::Legacy {
+                owner: self.state.task_owner().to_owned(),
+                ttl_ms: task.ttl,
+                peer: rc.peer.clone(),
+            })),
         }
     }
 
@@ -212,23 +325,7 @@ impl Router {
                     },
                 )
             }
-            methods::TOOLS_CALL => {
-                let p: CallToolRequestParams = request.parse_params()?;
-                let Some(entry) = catalog.tool(&p.name) else {
-                    return Err(ErrorObject::invalid_params(format!(
-                        "Unknown tool: {}",
-                        p.name
-                    )));
-                };
-                let round = self.round(version, &request)?;
-                let ctx = self.context(&rc, p.meta.as_ref(), round.clone());
-                let result = entry.handler.call(ctx.clone(), p.arguments).await;
-                ctx.finish();
-                if let Some(early) = settle(version, round, result.is_error == Some(true)) {
-                    return early;
-                }
-                fitted(version, result)
-            }
+            methods::TOOLS_CALL => self.call_tool(version, request, rc).await,
             methods::RESOURCES_LIST => {
                 let p: PaginatedRequestParams = request.parse_params()?;
                 let (items, next_cursor) =
@@ -400,6 +497,17 @@ impl Router {
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(p.level);
                 fitted(version, EmptyResult::default())
             }
+            methods::TASKS_GET
+            | methods::TASKS_RESULT
+            | methods::TASKS_LIST
+            | methods::TASKS_CANCEL
+                if version == ProtocolVersion::V2025_11_25 =>
+            {
+                let owner = self.state.task_owner().to_owned();
+                tasks::legacy_method(&self.server, &request, &owner)
+                    .await
+                    .unwrap_or_else(|| Err(ErrorObject::method_not_found(method)))
+            }
             other => Err(ErrorObject::method_not_found(other)),
         }
     }
@@ -479,6 +587,8 @@ impl Router {
     ) -> Context {
         Context {
             round,
+            task: None,
+            unnamed_questions: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
             peer: rc.peer.clone(),
             request_id: rc.id.clone(),
             session: self.state.clone(),

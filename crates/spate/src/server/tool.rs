@@ -14,7 +14,7 @@ use futures_util::future::BoxFuture;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use spate_protocol::{CallToolResult, ContentBlock, JsonObject, Tool};
+use spate_protocol::{CallToolResult, ContentBlock, JsonObject, TaskSupport, Tool};
 
 use super::Context;
 use super::schema::schema_object;
@@ -212,6 +212,8 @@ pub struct ToolEntry {
     /// What `tools/list` shows.
     pub tool: Tool,
     pub(crate) handler: Arc<dyn ErasedTool>,
+    /// The handler decides when the call becomes a task ([`Context::start_task`]).
+    pub(crate) starts_task_itself: bool,
 }
 
 impl std::fmt::Debug for ToolEntry {
@@ -247,6 +249,34 @@ impl ToolEntry {
                 handler,
                 _marker: std::marker::PhantomData,
             }),
+            starts_task_itself: false,
         }
+    }
+
+    /// Whether the tool may (or must) run as a task: shown as `execution.taskSupport` to
+    /// 2025-11-25 clients; on 2026-07-28 requests that declare the tasks extension a tool
+    /// that supports tasks always runs as one.
+    pub fn task_support(mut self, support: TaskSupport) -> Self {
+        self.tool.execution = Some(spate_protocol::ToolExecution {
+            task_support: Some(support),
+        });
+        self
+    }
+
+    /// The call becomes a task only when the handler says so ([`Context::start_task`]):
+    /// until then it answers like any call (`input_required` rounds included), so it can
+    /// gather input first and then go on in the background.
+    pub fn starts_task_itself(mut self) -> Self {
+        self.starts_task_itself = true;
+        self
+    }
+
+    /// How the tool may run as a task.
+    pub(crate) fn tasks(&self) -> TaskSupport {
+        self.tool
+            .execution
+            .as_ref()
+            .and_then(|e| e.task_support)
+            .unwrap_or_default()
     }
 }
