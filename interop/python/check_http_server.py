@@ -39,10 +39,11 @@ Expectations (the contract of `spate serve --listen`; see interop/README.md):
     with the accepted content; a second call declined returns "User decline: ...";
   * resources/list + read demo://readme, prompts/list + prompts/get summarize;
   * every notification/response POST got 202; no transport errors; on close the session is
-    DELETEd with 200/204;
-  * mcp 2.x only: `mcp.Client(transport)` in its default mode "auto" first probes
-    server/discover (2026-07-28); the server must refuse that (HTTP 4xx or a JSON-RPC
-    error) so the client falls back to initialize, and calculate then works.
+    DELETEd with 200/204.
+
+The 2026-07-28 era of the same endpoint (server/discover, no sessions, input_required
+round trips, subscriptions/listen), which mcp 2.x's high-level `mcp.Client` speaks by
+default, is checked by check_modern_server.py.
 
 Exit status 0 when every expectation holds; 1 with a "FAIL:" line naming the step and the
 expectation otherwise (also on the hard --timeout, default 60 s); 2 for bad usage.
@@ -631,33 +632,6 @@ async def run_checks(url: str, expect_mode: str) -> None:
     expect(len(deletes) == 1, f"expected one DELETE when the client closed, saw {short(deletes)}")
     expect(deletes[0]["status"] in (200, 204), f"DELETE of the session got HTTP {deletes[0]['status']}, expected 200/204")
     info(f"close ok: DELETE -> {deletes[0]['status']}")
-
-    if hasattr(mcp, "Client"):
-        await check_client_auto_mode(url, version)
-
-
-async def check_client_auto_mode(url: str, legacy_version: str) -> None:
-    """mcp 2.x: `mcp.Client` probes server/discover first and must fall back to initialize."""
-    step("mcp.Client mode=auto (server/discover probe, then initialize)")
-    tap = HttpTap()
-    client = tap.client_factory()()
-    async with client:
-        async with mcp.Client(streamable_http_client(url, http_client=client)) as auto:
-            result = wire(await auto.call_tool("calculate", {"a": 10, "b": 20}))
-            negotiated = auto.session.protocol_version if hasattr(auto, "session") else None
-    probes = [e for e in tap.exchanges if e["rpc_method"] == "server/discover"]
-    expect(len(probes) >= 1, f"mcp.Client sent no server/discover probe (SDK behaviour changed?): {short(tap.exchanges, 1000)}")
-    expect(
-        400 <= probes[0]["status"] < 500 or probes[0]["type"] in ("application/json", "text/event-stream"),
-        f"server/discover got HTTP {probes[0]['status']}; a 2025-era server must answer 4xx or a JSON-RPC error",
-    )
-    inits = [e for e in tap.exchanges if e["rpc_method"] == "initialize"]
-    expect(len(inits) == 1 and inits[0]["status"] == 200, f"no successful fallback initialize: {short(tap.exchanges, 1000)}")
-    expect(texts(result) == ["Result: 30"], f"calculate through mcp.Client: got {short(result)}")
-    info(
-        f"mcp.Client auto ok: server/discover -> HTTP {probes[0]['status']}, fell back to initialize "
-        f"({negotiated or legacy_version}), calculate 'Result: 30'"
-    )
 
 
 # ---- command line -------------------------------------------------------------------------------
