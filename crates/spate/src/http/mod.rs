@@ -100,6 +100,11 @@ impl McpHttp {
         self.app.sessions.count()
     }
 
+    /// 2026-07-28 requests being answered now (open `subscriptions/listen` streams count).
+    pub fn requests_in_progress(&self) -> usize {
+        self.app.config.max_stateless_requests - self.app.stateless.available_permits()
+    }
+
     /// Streams held by the in-memory event log (`None` with another log).
     pub fn stream_count(&self) -> Option<usize> {
         self.memory_log.as_ref().map(|l| l.stream_count())

@@ -23,9 +23,15 @@ pub fn mismatch(message: impl Into<String>) -> ErrorObject {
     ErrorObject::new(error_code::HEADER_MISMATCH, message)
 }
 
-/// A header's value, trimmed. `Err` when it is present but not visible ASCII.
+/// A header's value, trimmed. `Err` when it is present but not visible ASCII, or given more
+/// than once (which of two values would the body have to match?).
 pub fn value(headers: &HeaderMap, name: &str) -> Option<Result<String, ErrorObject>> {
     let raw = headers.get(name)?;
+    if headers.get_all(name).iter().nth(1).is_some() {
+        return Some(Err(mismatch(format!(
+            "Header {name} is given more than once"
+        ))));
+    }
     Some(
         raw.to_str()
             .map(|v| v.trim_matches([' ', '\t']).to_owned())

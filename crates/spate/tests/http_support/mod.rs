@@ -21,13 +21,49 @@ struct Slow {
 }
 
 #[derive(Deserialize, JsonSchema)]
+struct Ask {
+    question: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
 struct Add {
     a: f64,
     b: f64,
 }
 
+/// How many `slow` calls of this test binary saw their cancellation and stopped.
+pub static CANCELLED_SLOW_CALLS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 pub fn test_server() -> Server {
-    Server::new("http-test", "1")
+    test_server_with(spate::server::ServerConfig::default())
+}
+
+/// The test server with a configuration of the caller's (keys, limits).
+pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
+    let info = spate_protocol::Implementation::new("http-test", "1");
+    Server::with_info(info, None, config)
+        .tool(
+            "ask",
+            "asks the user one question (elicitation)",
+            |ctx: Context, Args(Ask { question }): Args<Ask>| async move {
+                let schema = serde_json::from_value(json!({
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}},
+                    "required": ["name"]
+                }))
+                .map_err(|e| e.to_string())?;
+                let answer = ctx
+                    .elicit(spate_protocol::ElicitRequestParams::form(question, schema))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let name = answer
+                    .content
+                    .and_then(|c| c.get("name").cloned())
+                    .unwrap_or_default();
+                Ok::<_, String>(format!("answered {name}"))
+            },
+        )
         .tool("add", "adds", |Args(Add { a, b }): Args<Add>| async move {
             Ok::<_, String>(format!("{}", a + b))
         })
@@ -36,6 +72,10 @@ pub fn test_server() -> Server {
             "progress n times",
             |ctx: Context, Args(Slow { n, delay_ms }): Args<Slow>| async move {
                 for i in 1..=n {
+                    if ctx.is_cancelled() {
+                        CANCELLED_SLOW_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        return Err("cancelled".to_owned());
+                    }
                     ctx.progress(f64::from(i), Some(f64::from(n)), None)
                         .await
                         .map_err(|e| e.to_string())?;
@@ -78,7 +118,11 @@ pub struct Running {
 }
 
 pub async fn start(config: HttpConfig) -> Running {
-    let server = test_server();
+    start_with(test_server(), config).await
+}
+
+/// Serves `server` on 127.0.0.1 with `config`.
+pub async fn start_with(server: Server, config: HttpConfig) -> Running {
     let handle = server.handle();
     let http = Arc::new(McpHttp::new(server, config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
