@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod modern;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +20,13 @@ use spate_protocol::Resource;
 struct Slow {
     n: u32,
     delay_ms: u64,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Job {
+    delay_ms: u64,
+    #[serde(default)]
+    ask: bool,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -98,6 +107,37 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
                     .map_err(|e| e.to_string())?;
                 Ok::<_, String>("polled")
             },
+        )
+        .tool_entry(
+            spate::server::ToolEntry::new(
+                "job",
+                "works delay_ms, asking for a go-ahead first when ask is set (may run as a task)",
+                |ctx: Context, Args(Job { delay_ms, ask }): Args<Job>| async move {
+                    if ask {
+                        let schema = serde_json::from_value(json!({
+                            "type": "object",
+                            "properties": {"go": {"type": "boolean"}},
+                            "required": ["go"]
+                        }))
+                        .map_err(|e| e.to_string())?;
+                        let request = spate_protocol::InputRequest::Elicit {
+                            params: spate_protocol::ElicitRequestParams::form(
+                                "Go?".to_owned(),
+                                schema,
+                            ),
+                        };
+                        ctx.ask_input("go_ahead", request)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
+                        () = ctx.cancellation().cancelled() => return Err("cancelled".to_owned()),
+                    }
+                    Ok::<_, String>(format!("job done after {delay_ms} ms"))
+                },
+            )
+            .task_support(spate::server::TaskSupport::Optional),
         )
         .resource(ResourceEntry::text(
             Resource {
