@@ -1,10 +1,15 @@
-//! Typed calls for every server method.
+//! Typed calls for every server method, in either era.
+//!
+//! A legacy connection sends each call as it is. A modern one stamps the envelope on it,
+//! serves list and read results from the cache while they are fresh, and drives
+//! `input_required` rounds to the end (see the `input_rounds` module).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use spate_protocol::{
     CallToolRequestParams, CallToolResult, CompleteRequestParams, CompleteResult, EmptyResult,
     GetPromptRequestParams, GetPromptResult, JsonObject, ListPromptsResult,
@@ -16,7 +21,10 @@ use spate_protocol::{
 use tokio_util::sync::CancellationToken;
 
 use super::Client;
+use super::input_rounds::{Round, prepare_retry, round_of};
+use super::result_cache::ResultCache;
 use crate::engine::{PeerError, ProgressUpdate, RequestOptions};
+use crate::http_client::tool_headers::param_headers;
 
 /// Options of one call: progress, timeout, cancellation.
 #[derive(Clone, Default)]
@@ -58,31 +66,100 @@ impl Client {
         params: &P,
         options: CallOptions,
     ) -> Result<R, PeerError> {
+        let raw = self.request(method, params, options).await?;
+        serde_json::from_str(raw.get()).map_err(|e| PeerError::Malformed(format!("{method}: {e}")))
+    }
+
+    /// Sends one call in the connection's era and returns its final result.
+    async fn request<P: Serialize>(
+        &self,
+        method: &str,
+        params: &P,
+        options: CallOptions,
+    ) -> Result<Box<RawValue>, PeerError> {
         let options = RequestOptions {
             timeout: options.timeout,
             progress: options.on_progress,
             cancel: options.cancel,
             related: None,
         };
-        let raw = self.peer.request(method, params, options).await?;
-        serde_json::from_str(raw.get()).map_err(|e| PeerError::Malformed(format!("{method}: {e}")))
+        let Some(envelope) = &self.envelope else {
+            return self.peer.request(method, params, options).await;
+        };
+        let mut params = match serde_json::to_value(params) {
+            Ok(serde_json::Value::Object(map)) => map,
+            Ok(serde_json::Value::Null) => JsonObject::new(),
+            Ok(other) => {
+                return Err(PeerError::Malformed(format!(
+                    "{method}: params must be an object, not {other}"
+                )));
+            }
+            Err(e) => return Err(PeerError::Malformed(format!("{method}: {e}"))),
+        };
+        let key = ResultCache::key(method, &params);
+        if let Some(hit) = key.as_ref().and_then(|k| self.routing.cache.get(k)) {
+            return Ok(hit);
+        }
+        let mut rounds = 0;
+        loop {
+            let raw = envelope
+                .request(&self.peer, method, &params, options.clone())
+                .await?;
+            match round_of(method, &raw)? {
+                Round::Complete => {
+                    if let (0, Some(key)) = (rounds, key) {
+                        self.routing.cache.put(key, &raw);
+                    }
+                    return Ok(raw);
+                }
+                Round::InputRequired => {
+                    rounds += 1;
+                    let limit = self.limits.max_input_rounds;
+                    if rounds > limit {
+                        return Err(PeerError::Malformed(format!(
+                            "{method}: the server still asked for input after {limit} rounds"
+                        )));
+                    }
+                    let version = envelope.version();
+                    prepare_retry(&self.handlers, version, method, &raw, &mut params).await?;
+                }
+            }
+        }
     }
 
-    /// `ping`.
+    /// `ping` (legacy); in the modern era, where `ping` is gone, `server/discover`.
     pub async fn ping(&self) -> Result<(), PeerError> {
-        self.call::<_, EmptyResult>(
-            methods::PING,
-            &serde_json::json!({}),
-            CallOptions::default(),
-        )
-        .await
-        .map(|_| ())
+        let method = match self.envelope {
+            Some(_) => methods::SERVER_DISCOVER,
+            None => methods::PING,
+        };
+        self.request(method, &serde_json::json!({}), CallOptions::default())
+            .await
+            .map(|_| ())
     }
 
-    /// One page of `tools/list`.
+    /// One page of `tools/list`. Over HTTP in the modern era, a tool whose `x-mcp-header`
+    /// annotations are invalid is left out (it could not be called correctly), and the
+    /// others' annotations are remembered so their calls carry `Mcp-Param-*` headers.
     pub async fn list_tools(&self, cursor: Option<String>) -> Result<ListToolsResult, PeerError> {
-        self.call(methods::TOOLS_LIST, &page(cursor), CallOptions::default())
-            .await
+        let mut result: ListToolsResult = self
+            .call(methods::TOOLS_LIST, &page(cursor), CallOptions::default())
+            .await?;
+        if let (Some(http), Some(_)) = (&self.http, &self.envelope) {
+            result
+                .tools
+                .retain(|tool| match param_headers(&tool.input_schema) {
+                    Ok(params) => {
+                        http.remember_tool(&tool.name, params);
+                        true
+                    }
+                    Err(why) => {
+                        tracing::warn!("leaving out tool {:?}: {why}", tool.name);
+                        false
+                    }
+                });
+        }
+        Ok(result)
     }
 
     /// Every tool, following cursors.
@@ -196,7 +273,8 @@ impl Client {
             .await
     }
 
-    /// `resources/subscribe`; updates arrive on [`Client::notifications`].
+    /// `resources/subscribe`; updates arrive on [`Client::notifications`]. Legacy only:
+    /// 2026-07-28 servers answer `-32601`; use [`Client::listen`] there.
     pub async fn subscribe(&self, uri: &str) -> Result<(), PeerError> {
         let params = SubscribeRequestParams {
             uri: uri.to_owned(),
@@ -280,8 +358,13 @@ impl Client {
         .await
     }
 
-    /// `logging/setLevel`.
+    /// `logging/setLevel` (legacy); in the modern era the level is sent with every later
+    /// request instead (`_meta` logLevel), as 2026-07-28 asks.
     pub async fn set_logging_level(&self, level: LoggingLevel) -> Result<(), PeerError> {
+        if let Some(envelope) = &self.envelope {
+            envelope.set_log_level(Some(level));
+            return Ok(());
+        }
         let params = SetLevelRequestParams {
             level,
             ..Default::default()

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use spate_protocol::{
     CreateMessageRequestParams, CreateMessageResult, ElicitAction, ElicitRequestParams,
-    ElicitResult, ErrorObject, Root,
+    ElicitResult, ErrorObject, FitVersion, InputRequest, InputResponse, ListRootsResult,
+    ProtocolVersion, Root, methods,
 };
 
 type SamplingFn = Arc<
@@ -23,7 +24,8 @@ type ElicitationFn = Arc<
 >;
 
 /// The client's answers to server requests. Each one set also declares the matching
-/// capability in `initialize`.
+/// capability (in `initialize`, or in every 2026-07-28 request). In the modern era the same
+/// handlers answer the input requests of `input_required` results.
 #[derive(Clone, Default)]
 pub struct ClientHandlers {
     pub(crate) sampling: Option<SamplingFn>,
@@ -72,6 +74,71 @@ impl ClientHandlers {
     pub fn roots(mut self, roots: Vec<Root>) -> Self {
         self.roots = Some(Arc::new(std::sync::RwLock::new(roots)));
         self
+    }
+}
+
+impl ClientHandlers {
+    /// Answers `sampling/createMessage`; `-32601` when no handler is set.
+    pub(crate) async fn create_message(
+        &self,
+        params: CreateMessageRequestParams,
+    ) -> Result<CreateMessageResult, ErrorObject> {
+        let Some(handler) = &self.sampling else {
+            return Err(ErrorObject::method_not_found(
+                methods::SAMPLING_CREATE_MESSAGE,
+            ));
+        };
+        handler(params).await
+    }
+
+    /// Answers `elicitation/create`: refuses URL mode unless declared, and fills an accepted
+    /// form's missing answers from the schema's defaults.
+    pub(crate) async fn elicit(
+        &self,
+        params: ElicitRequestParams,
+    ) -> Result<ElicitResult, ErrorObject> {
+        let Some(handler) = &self.elicitation else {
+            return Err(ErrorObject::method_not_found(methods::ELICITATION_CREATE));
+        };
+        if matches!(params, ElicitRequestParams::Url { .. }) && !self.elicitation_url {
+            return Err(ErrorObject::invalid_params(
+                "URL-mode elicitation is not supported by this client",
+            ));
+        }
+        let result = handler(params.clone()).await?;
+        Ok(fill_defaults(&params, result))
+    }
+
+    /// Answers `roots/list` with the current roots.
+    pub(crate) fn list_roots(&self) -> Result<ListRootsResult, ErrorObject> {
+        let Some(roots) = &self.roots else {
+            return Err(ErrorObject::method_not_found(methods::ROOTS_LIST));
+        };
+        let roots = roots
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        Ok(ListRootsResult {
+            roots,
+            ..Default::default()
+        })
+    }
+
+    /// Answers one input request of a 2026-07-28 `input_required` result, shaped for
+    /// `version`.
+    pub(crate) async fn answer_input(
+        &self,
+        request: InputRequest,
+        version: ProtocolVersion,
+    ) -> Result<InputResponse, ErrorObject> {
+        let response = match request {
+            InputRequest::CreateMessage { params } => {
+                InputResponse::CreateMessage(self.create_message(params).await?)
+            }
+            InputRequest::Elicit { params } => InputResponse::Elicit(self.elicit(params).await?),
+            InputRequest::ListRoots { .. } => InputResponse::ListRoots(self.list_roots()?),
+        };
+        Ok(response.fitted(version))
     }
 }
 

@@ -1,21 +1,30 @@
 //! The engine handler of a client connection: server requests and notifications.
 
+use std::sync::Arc;
+
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use spate_protocol::jsonrpc::to_raw;
-use spate_protocol::{
-    CreateMessageRequestParams, ElicitRequestParams, ErrorObject, ListRootsResult, Notification,
-    Request, methods,
-};
+use spate_protocol::{ErrorObject, Notification, Request, methods};
 use tokio::sync::broadcast;
 
-use super::handlers::{ClientHandlers, fill_defaults};
+use super::handlers::ClientHandlers;
+use super::listen::ListenRoutes;
+use super::result_cache::ResultCache;
 use crate::engine::{Handler, PeerHandle, RequestContext};
+
+/// Where the server's notifications go: the cache they make stale, the subscription they
+/// belong to, and everyone reading [`super::Client::notifications`].
+pub(crate) struct Routing {
+    pub(crate) notifications: broadcast::Sender<Notification>,
+    pub(crate) listens: Arc<ListenRoutes>,
+    pub(crate) cache: ResultCache,
+}
 
 pub(crate) struct ClientSession {
     pub(crate) handlers: ClientHandlers,
-    pub(crate) notifications: broadcast::Sender<Notification>,
+    pub(crate) routing: Arc<Routing>,
 }
 
 fn encode<T: Serialize>(value: T) -> Result<Box<RawValue>, ErrorObject> {
@@ -32,40 +41,12 @@ impl Handler for ClientSession {
         Box::pin(async move {
             match request.method.as_str() {
                 methods::SAMPLING_CREATE_MESSAGE => {
-                    let Some(handler) = handlers.sampling else {
-                        return Err(ErrorObject::method_not_found(&request.method));
-                    };
-                    let params: CreateMessageRequestParams = request.parse_params()?;
-                    encode(handler(params).await?)
+                    encode(handlers.create_message(request.parse_params()?).await?)
                 }
                 methods::ELICITATION_CREATE => {
-                    let Some(handler) = handlers.elicitation else {
-                        return Err(ErrorObject::method_not_found(&request.method));
-                    };
-                    let params: ElicitRequestParams = request.parse_params()?;
-                    if matches!(params, ElicitRequestParams::Url { .. })
-                        && !handlers.elicitation_url
-                    {
-                        return Err(ErrorObject::invalid_params(
-                            "URL-mode elicitation is not supported by this client",
-                        ));
-                    }
-                    let result = handler(params.clone()).await?;
-                    encode(fill_defaults(&params, result))
+                    encode(handlers.elicit(request.parse_params()?).await?)
                 }
-                methods::ROOTS_LIST => {
-                    let Some(roots) = handlers.roots else {
-                        return Err(ErrorObject::method_not_found(&request.method));
-                    };
-                    let roots = roots
-                        .read()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .clone();
-                    encode(ListRootsResult {
-                        roots,
-                        ..Default::default()
-                    })
-                }
+                methods::ROOTS_LIST => encode(handlers.list_roots()?),
                 other => Err(ErrorObject::method_not_found(other)),
             }
         })
@@ -76,8 +57,11 @@ impl Handler for ClientSession {
         notification: Notification,
         _peer: &PeerHandle,
     ) -> BoxFuture<'static, ()> {
+        let routing = &self.routing;
+        routing.cache.invalidate(&notification);
+        routing.listens.route(&notification);
         // Nobody listening is fine: notifications are offered, not owed.
-        let _ = self.notifications.send(notification);
+        let _ = routing.notifications.send(notification);
         Box::pin(async {})
     }
 }

@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use spate_protocol::jsonrpc::{DecodeError, Frame};
 use spate_protocol::{ErrorObject, Message, RequestId, Response, methods};
 
+use super::request_headers::ModernRequest;
 use crate::transport::InboundFrame;
 
 /// The head of one outgoing message: enough to classify it without reading params.
@@ -39,6 +40,8 @@ pub(crate) struct Outgoing {
     pub(crate) initialized: bool,
     /// The frame is `notifications/cancelled` for this request.
     pub(crate) cancels: Option<RequestId>,
+    /// The frame is one request in the 2026-07-28 envelope: what its headers say.
+    pub(crate) modern: Option<ModernRequest>,
 }
 
 impl Outgoing {
@@ -57,6 +60,9 @@ impl Outgoing {
             match (head.id, head.method) {
                 (Some(id), Some(method)) => {
                     out.initialize |= single && method == methods::INITIALIZE;
+                    if single {
+                        out.modern = ModernRequest::of(&method, head.params);
+                    }
                     out.requests.push(id);
                 }
                 (None, Some(method)) if single => {
@@ -152,6 +158,21 @@ pub(crate) fn failure(
         Some(id),
         error,
     ))))
+}
+
+/// The JSON-RPC error an HTTP error answer carries in its body (a 2026-07-28 server says
+/// why it refused a request that way: `-32022` with the versions it speaks, `-32601` for an
+/// unknown method, …), as the answer to `id`. `None` when the body is no error response.
+pub(crate) fn error_in_body(body: &[u8], id: &RequestId) -> Option<InboundFrame> {
+    match spate_protocol::jsonrpc::decode_message(body) {
+        Ok(Message::Response(Response {
+            body: spate_protocol::ResponseBody::Error(error),
+            ..
+        })) => Some(InboundFrame::Decoded(Frame::Single(Message::Response(
+            Response::error(Some(id.clone()), error),
+        )))),
+        _ => None,
+    }
 }
 
 /// The encoded `notifications/initialized` sent after a replayed `initialize`.

@@ -55,14 +55,26 @@
 //!   [`HttpTransportMode::LegacySse`] skips the POST attempt.
 //! - Closing (or dropping the handle) `DELETE`s the session (a `405` is fine).
 //!
+//! **2026-07-28.** A request whose `params._meta` names a protocol version (the client
+//! stamps every modern request so) is sent the modern way: no session id, the
+//! request-metadata headers `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` and
+//! `Mcp-Param-{Name}` (for the `x-mcp-header` arguments of tools the client has listed;
+//! values encoded as SEP-2243 says), an answer read as JSON or SSE but never resumed (a
+//! stream that breaks fails its request with [`STREAM_LOST`]), and an HTTP error whose body
+//! is a JSON-RPC error (`-32022` naming the supported versions, say) handed to the caller as
+//! that error. Once the client has settled on the modern era, cancelling a request closes
+//! its stream and sends nothing, and there is no standalone stream and no `DELETE`.
+//!
 //! [`ClientBuilder::connect_http`]: crate::client::ClientBuilder::connect_http
 //! [`Client::server`]: crate::client::Client::server
 
 mod frames;
 mod legacy;
+mod request_headers;
 pub mod sse;
 mod stream;
 mod streamable;
+pub(crate) mod tool_headers;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -211,6 +223,11 @@ struct Conn {
     renewing: tokio::sync::Mutex<()>,
     /// Answer streams by request id, so a cancelled request stops its stream.
     live: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// The `x-mcp-header` annotations of the tools listed so far.
+    tool_headers: Mutex<request_headers::ToolHeaders>,
+    /// The client speaks 2026-07-28: notifications are not POSTed (cancelling a request
+    /// closes its stream instead).
+    modern: AtomicBool,
     cancel: CancellationToken,
     ended: AtomicBool,
 }
@@ -309,6 +326,39 @@ impl Link {
         let data = serde_json::json!({"httpStatus": status.as_u16(), "body": body});
         self.fail(ids, HTTP_ERROR, &message, data).await;
     }
+
+    /// Fails a modern request that got an HTTP error status: with the JSON-RPC error in the
+    /// body when there is one, else as [`Link::fail_status`] does.
+    async fn fail_modern(&self, id: &RequestId, mut response: reqwest::Response) {
+        let is_json = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
+        if !is_json {
+            return self.fail_status(std::slice::from_ref(id), response).await;
+        }
+        let status = response.status();
+        let limit = self.conn.options.max_message_size;
+        let body = streamable::read_body(&mut response, limit).await;
+        let frame = body
+            .as_ref()
+            .ok()
+            .and_then(|body| frames::error_in_body(body, id));
+        match frame {
+            Some(frame) => {
+                self.send(frame).await;
+            }
+            None => {
+                let text = body
+                    .map(|b| String::from_utf8_lossy(&b[..b.len().min(512)]).into_owned())
+                    .unwrap_or_else(|e| e);
+                let message = format!("HTTP {status} from {}: {text}", self.conn.url);
+                let data = serde_json::json!({"httpStatus": status.as_u16(), "body": text});
+                self.fail([id], HTTP_ERROR, &message, data).await;
+            }
+        }
+    }
 }
 
 /// The first few hundred bytes of an error body, as text.
@@ -379,6 +429,16 @@ impl HttpClientHandle {
         &self.conn.url
     }
 
+    /// Says whether the client speaks 2026-07-28 on this connection (see the module docs).
+    pub(crate) fn set_modern(&self, modern: bool) {
+        self.conn.modern.store(modern, Ordering::SeqCst);
+    }
+
+    /// Remembers which arguments of `tool` travel as `Mcp-Param-*` headers.
+    pub(crate) fn remember_tool(&self, tool: &str, params: Vec<tool_headers::ParamHeader>) {
+        lock(&self.conn.tool_headers).set(tool, params);
+    }
+
     /// Stops all streams and DELETEs the session. The engine then sees the connection close.
     pub async fn close(&self) {
         self.conn.end().await;
@@ -432,6 +492,8 @@ pub fn open(
         state: Mutex::new(State::default()),
         renewing: tokio::sync::Mutex::new(()),
         live: Mutex::new(HashMap::new()),
+        tool_headers: Mutex::new(request_headers::ToolHeaders::default()),
+        modern: AtomicBool::new(false),
         cancel: CancellationToken::new(),
         ended: AtomicBool::new(false),
     });

@@ -25,6 +25,9 @@ pub(super) struct PostStream {
     pub(super) swallow_init: bool,
     /// The negotiated version, when swallowed.
     pub(super) captured: Option<String>,
+    /// A stream that ends early may be resumed (never in 2026-07-28, which has no
+    /// resumption: the request is lost).
+    pub(super) resumable: bool,
 }
 
 impl PostStream {
@@ -38,6 +41,7 @@ impl PostStream {
             init_id,
             swallow_init,
             captured: None,
+            resumable: true,
         }
     }
 }
@@ -137,6 +141,8 @@ pub(super) async fn run(
         if let StreamKind::Post(post) = &kind {
             let why = if post.swallow_init {
                 Some("the answer to the replayed initialize was cut off")
+            } else if !post.resumable {
+                Some("the stream ended before the answer, and 2026-07-28 streams are not resumed")
             } else if cursor.last_event_id.is_none() {
                 Some("the stream ended before the answer and carried no event id to resume from")
             } else {

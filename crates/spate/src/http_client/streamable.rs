@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -69,6 +70,11 @@ pub(super) async fn drive(
                 token.cancel();
             }
         }
+        if out.requests.is_empty() && conn.modern.load(Ordering::SeqCst) {
+            // 2026-07-28 has no client notifications over HTTP: closing the stream (above)
+            // is the cancellation.
+            continue;
+        }
         let kind = conn.state().kind;
         match kind {
             Some(HttpTransportKind::Streamable) if out.initialized => {
@@ -116,7 +122,7 @@ async fn decide(link: &Link, bytes: Bytes, out: Outgoing, permit: OwnedSemaphore
         }
         return;
     }
-    let sent = post(conn, &bytes).await;
+    let sent = post(conn, &bytes, &out).await;
     if let Ok(response) = &sent.response {
         let status = response.status();
         let refused = matches!(status.as_u16(), 400 | 404 | 405);
@@ -147,14 +153,21 @@ async fn decide(link: &Link, bytes: Bytes, out: Outgoing, permit: OwnedSemaphore
     );
 }
 
-/// POSTs a message with the current session headers.
-async fn post(conn: &Conn, body: &Bytes) -> Sent {
+/// POSTs a message: a modern request with its request-metadata headers and no session,
+/// anything else with the current session headers.
+async fn post(conn: &Conn, body: &Bytes, out: &Outgoing) -> Sent {
     let rb = conn
         .request(reqwest::Method::POST, &conn.url)
         .header(ACCEPT, "application/json, text/event-stream")
         .header(CONTENT_TYPE, "application/json")
         .body(body.clone());
-    let (rb, generation, with_session) = conn.with_session(rb);
+    let (rb, generation, with_session) = match &out.modern {
+        Some(modern) => {
+            let headers = modern.headers(&lock(&conn.tool_headers));
+            (rb.headers(headers), conn.generation(), false)
+        }
+        None => conn.with_session(rb),
+    };
     Sent {
         response: rb.send().await,
         generation,
@@ -194,7 +207,7 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
     let conn = &link.conn;
     let mut sent = match sent {
         Some(sent) => sent,
-        None => post(conn, bytes).await,
+        None => post(conn, bytes, out).await,
     };
     let mut retried = false;
     loop {
@@ -212,7 +225,7 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
             retried = true;
             match renew(link, sent.generation).await {
                 Ok(()) => {
-                    sent = post(conn, bytes).await;
+                    sent = post(conn, bytes, out).await;
                     continue;
                 }
                 Err(reason) => {
@@ -226,7 +239,10 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
             }
         }
         if !status.is_success() {
-            link.fail_status(&out.requests, response).await;
+            match (&out.modern, out.requests.as_slice()) {
+                (Some(_), [id]) => link.fail_modern(id, response).await,
+                _ => link.fail_status(&out.requests, response).await,
+            }
             return;
         }
         if out.initialize {
@@ -241,7 +257,8 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
         } else {
             None
         };
-        let post = PostStream::new(out.requests.iter().cloned(), init_id, false);
+        let mut post = PostStream::new(out.requests.iter().cloned(), init_id, false);
+        post.resumable = out.modern.is_none();
         answer(link, response, post, sent.generation).await;
         if out.initialized {
             open_standalone(link, sent.generation).await;
@@ -381,12 +398,7 @@ async fn renew(link: &Link, failed_generation: u64) -> Result<(), String> {
     };
     let mut pending = HashSet::new();
     pending.insert(init_id.clone());
-    let post = PostStream {
-        pending,
-        init_id: Some(init_id),
-        swallow_init: true,
-        captured: None,
-    };
+    let post = PostStream::new(pending, Some(init_id), true);
     let version = answer(link, response, post, failed_generation)
         .await
         .ok_or_else(|| "no InitializeResult in the answer".to_owned())?;
