@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use spate::client::{CallOptions, Client, ClientHandlers, ConnectError, EraChoice};
 use spate::engine::PeerError;
 use spate::http_client::HttpClientOptions;
-use spate_protocol::{Era, ElicitResult, JsonObject};
+use spate_protocol::{ElicitResult, Era, JsonObject};
 
 /// One request the scripted server got.
 #[derive(Debug, Clone)]
@@ -40,6 +40,8 @@ impl Seen {
 /// What the scripted server answers.
 enum Reply {
     Json(StatusCode, Value),
+    /// A 200 JSON answer that starts session `s1`.
+    Session(Value),
     Text(StatusCode),
 }
 
@@ -51,7 +53,12 @@ struct Mock {
     script: Arc<Script>,
 }
 
-async fn handle(State(mock): State<Mock>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(mock): State<Mock>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let seen = Seen {
         method,
         headers,
@@ -64,6 +71,14 @@ async fn handle(State(mock): State<Mock>, method: Method, headers: HeaderMap, bo
         Reply::Json(status, value) => (
             status,
             [(http::header::CONTENT_TYPE, "application/json")],
+            Body::from(value.to_string()),
+        )
+            .into_response(),
+        Reply::Session(value) => (
+            [
+                (http::header::CONTENT_TYPE, "application/json"),
+                (http::HeaderName::from_static("mcp-session-id"), "s1"),
+            ],
             Body::from(value.to_string()),
         )
             .into_response(),
@@ -148,8 +163,11 @@ async fn every_modern_post_carries_the_envelope_and_the_first_rejection_is_retri
         }
         match s.rpc_method() {
             "server/discover" => discovered(s),
-            "tools/list" => result(s, json!({"resultType": "complete", "tools": [],
-                "ttlMs": 0, "cacheScope": "private"})),
+            "tools/list" => result(
+                s,
+                json!({"resultType": "complete", "tools": [],
+                "ttlMs": 0, "cacheScope": "private"}),
+            ),
             _ => result(s, json!({"resultType": "complete", "content": []})),
         }
     })
@@ -157,10 +175,17 @@ async fn every_modern_post_carries_the_envelope_and_the_first_rejection_is_retri
     let client = connect(&url, EraChoice::Auto).await.unwrap();
     assert_eq!(client.era(), Era::Modern);
     assert_eq!(client.server().server_info.name, "mock");
-    assert_eq!(client.discover_result().unwrap().supported_versions, ["2026-07-28"]);
+    assert_eq!(
+        client.discover_result().unwrap().supported_versions,
+        ["2026-07-28"]
+    );
     client.list_all_tools().await.unwrap();
     client
-        .call_tool("add_numbers", json!({"a": 5, "b": 3}), CallOptions::default())
+        .call_tool(
+            "add_numbers",
+            json!({"a": 5, "b": 3}),
+            CallOptions::default(),
+        )
         .await
         .unwrap();
     client.close().await;
@@ -168,14 +193,28 @@ async fn every_modern_post_carries_the_envelope_and_the_first_rejection_is_retri
     let seen = seen.lock().unwrap().clone();
     assert_eq!(
         methods_of(&seen),
-        ["server/discover", "server/discover", "tools/list", "tools/call"],
+        [
+            "server/discover",
+            "server/discover",
+            "tools/list",
+            "tools/call"
+        ],
         "no initialize, no GET stream, no DELETE"
     );
-    assert_ne!(seen[0].body["id"], seen[1].body["id"], "the retry has a new id");
+    assert_ne!(
+        seen[0].body["id"], seen[1].body["id"],
+        "the retry has a new id"
+    );
     for s in &seen {
         assert_eq!(s.header("mcp-protocol-version"), Some("2026-07-28"));
-        assert_eq!(s.meta()["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
-        assert_eq!(s.meta()["io.modelcontextprotocol/clientInfo"]["name"], "wire-test");
+        assert_eq!(
+            s.meta()["io.modelcontextprotocol/protocolVersion"],
+            "2026-07-28"
+        );
+        assert_eq!(
+            s.meta()["io.modelcontextprotocol/clientInfo"]["name"],
+            "wire-test"
+        );
         assert_eq!(
             s.meta()["io.modelcontextprotocol/clientCapabilities"],
             json!({"elicitation": {"form": {}}})
@@ -195,11 +234,9 @@ fn legacy_server(refusal: fn(&Seen) -> Reply) -> impl Fn(&Seen, &[Seen]) -> Repl
             return Reply::Text(StatusCode::METHOD_NOT_ALLOWED);
         }
         match s.rpc_method() {
-            "initialize" => result(
-                s,
-                json!({"protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
-                    "serverInfo": {"name": "old", "version": "1"}}),
-            ),
+            "initialize" => Reply::Session(json!({"jsonrpc": "2.0", "id": s.body["id"],
+                "result": {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "old", "version": "1"}}})),
             _ if s.header("mcp-session-id").is_none() && s.body.get("id").is_some() => refusal(s),
             "notifications/initialized" => Reply::Text(StatusCode::ACCEPTED),
             _ => result(s, json!({"tools": []})),
@@ -226,7 +263,10 @@ async fn any_non_modern_refusal_of_the_probe_falls_back_to_initialize() {
         client.list_all_tools().await.unwrap();
         client.close().await;
         let first = methods_of(&seen.lock().unwrap());
-        assert_eq!(&first[..3], ["server/discover", "initialize", "notifications/initialized"]);
+        assert_eq!(
+            &first[..3],
+            ["server/discover", "initialize", "notifications/initialized"]
+        );
         let legacy_list = seen
             .lock()
             .unwrap()
@@ -234,7 +274,10 @@ async fn any_non_modern_refusal_of_the_probe_falls_back_to_initialize() {
             .find(|s| s.rpc_method() == "tools/list")
             .cloned()
             .unwrap();
-        assert!(legacy_list.body["params"].get("_meta").is_none(), "no envelope in legacy");
+        assert!(
+            legacy_list.body["params"].get("_meta").is_none(),
+            "no envelope in legacy"
+        );
         assert_eq!(legacy_list.header("mcp-method"), None);
 
         // The origin is remembered as legacy: the next connection does not probe.
@@ -259,11 +302,16 @@ async fn a_recognised_modern_refusal_is_not_a_reason_to_fall_back() {
         "{err}"
     );
     assert!(
-        methods_of(&seen.lock().unwrap()).iter().all(|m| m == "server/discover"),
+        methods_of(&seen.lock().unwrap())
+            .iter()
+            .all(|m| m == "server/discover"),
         "never initialize a server that named only modern versions"
     );
     // Forced modern against a legacy server fails instead of falling back.
-    let (url, _) = serve(legacy_server(|s| error(s, StatusCode::BAD_REQUEST, -32000, None))).await;
+    let (url, _) = serve(legacy_server(|s| {
+        error(s, StatusCode::BAD_REQUEST, -32000, None)
+    }))
+    .await;
     assert!(matches!(
         connect(&url, EraChoice::Modern).await,
         Err(ConnectError::Discover(_))
@@ -274,22 +322,25 @@ async fn a_recognised_modern_refusal_is_not_a_reason_to_fall_back() {
 async fn param_headers_follow_valid_annotations_and_invalid_tools_are_dropped() {
     let (url, seen) = serve(|s, _| match s.rpc_method() {
         "server/discover" => discovered(s),
-        "tools/list" => result(s, json!({"resultType": "complete", "ttlMs": 0,
-            "cacheScope": "private", "tools": [
-            {"name": "valid_tool", "inputSchema": {"type": "object", "properties": {
-                "region": {"type": "string", "x-mcp-header": "Region"},
-                "priority": {"type": "integer", "x-mcp-header": "Priority"},
-                "verbose": {"type": "boolean", "x-mcp-header": "Verbose"},
-                "note": {"type": "string", "x-mcp-header": "Note"},
-                "query": {"type": "string"}}}},
-            {"name": "invalid_number", "inputSchema": {"type": "object", "properties": {
-                "score": {"type": "number", "x-mcp-header": "Score"}}}},
-            {"name": "invalid_duplicate", "inputSchema": {"type": "object", "properties": {
-                "a": {"type": "string", "x-mcp-header": "MyField"},
-                "b": {"type": "string", "x-mcp-header": "myfield"}}}},
-            {"name": "invalid space", "inputSchema": {"type": "object", "properties": {
-                "v": {"type": "string", "x-mcp-header": "My Region"}}}}
-        ]})),
+        "tools/list" => result(
+            s,
+            json!({"resultType": "complete", "ttlMs": 0,
+                "cacheScope": "private", "tools": [
+                {"name": "valid_tool", "inputSchema": {"type": "object", "properties": {
+                    "region": {"type": "string", "x-mcp-header": "Region"},
+                    "priority": {"type": "integer", "x-mcp-header": "Priority"},
+                    "verbose": {"type": "boolean", "x-mcp-header": "Verbose"},
+                    "note": {"type": "string", "x-mcp-header": "Note"},
+                    "query": {"type": "string"}}}},
+                {"name": "invalid_number", "inputSchema": {"type": "object", "properties": {
+                    "score": {"type": "number", "x-mcp-header": "Score"}}}},
+                {"name": "invalid_duplicate", "inputSchema": {"type": "object", "properties": {
+                    "a": {"type": "string", "x-mcp-header": "MyField"},
+                    "b": {"type": "string", "x-mcp-header": "myfield"}}}},
+                {"name": "invalid space", "inputSchema": {"type": "object", "properties": {
+                    "v": {"type": "string", "x-mcp-header": "My Region"}}}}
+            ]}),
+        ),
         _ => result(s, json!({"resultType": "complete", "content": []})),
     })
     .await;
@@ -310,12 +361,18 @@ async fn param_headers_follow_valid_annotations_and_invalid_tools_are_dropped() 
         .unwrap();
     client.close().await;
     let seen = seen.lock().unwrap().clone();
-    let call = seen.iter().find(|s| s.rpc_method() == "tools/call").unwrap();
+    let call = seen
+        .iter()
+        .find(|s| s.rpc_method() == "tools/call")
+        .unwrap();
     assert_eq!(call.header("mcp-name"), Some("valid_tool"));
     assert_eq!(call.header("mcp-param-region"), Some("us west 1"));
     assert_eq!(call.header("mcp-param-priority"), Some("42"));
     assert_eq!(call.header("mcp-param-verbose"), None, "null is omitted");
-    assert_eq!(call.header("mcp-param-note"), Some("=?base64?SGVsbG8sIOS4lueVjA==?="));
+    assert_eq!(
+        call.header("mcp-param-note"),
+        Some("=?base64?SGVsbG8sIOS4lueVjA==?=")
+    );
     assert_eq!(call.header("mcp-param-query"), None, "not annotated");
 }
 
@@ -325,20 +382,32 @@ async fn input_required_rounds_echo_the_state_and_stop_at_the_limit() {
         let params = &s.body["params"];
         match (s.rpc_method(), params["name"].as_str()) {
             ("server/discover", _) => discovered(s),
+            ("tools/call", Some("two_rounds")) if params["inputResponses"]["again"].is_object() => {
+                result(s, json!({"content": [{"type": "text", "text": "done"}]}))
+            }
             ("tools/call", Some("two_rounds")) => match params["requestState"].as_str() {
-                None => result(s, json!({"resultType": "input_required",
-                    "requestState": "{\"round\":1,\"ü\":\"\\u00e9\"}",
+                None => result(
+                    s,
+                    json!({"resultType": "input_required",
+                    "requestState": "{\"round\":1,\"ü\":\"é\"}",
                     "inputRequests": {"confirm": {"method": "elicitation/create",
                         "params": {"message": "sure?", "requestedSchema": {"type": "object",
-                            "properties": {"confirmed": {"type": "boolean"}}}}}}})),
-                Some("{\"round\":1,\"ü\":\"é\"}") => result(s, json!({"resultType":
+                            "properties": {"confirmed": {"type": "boolean"}}}}}}}),
+                ),
+                Some("{\"round\":1,\"ü\":\"é\"}") => result(
+                    s,
+                    json!({"resultType":
                     "input_required", "inputRequests": {"again": {"method":
                         "elicitation/create", "params": {"message": "really?",
-                        "requestedSchema": {"type": "object", "properties": {}}}}}})),
+                        "requestedSchema": {"type": "object", "properties": {}}}}}}),
+                ),
                 Some(other) => panic!("state not echoed: {other}"),
             },
-            ("tools/call", Some("forever")) => result(s, json!({"resultType":
-                "input_required", "requestState": "again"})),
+            ("tools/call", Some("forever")) => result(
+                s,
+                json!({"resultType":
+                "input_required", "requestState": "again"}),
+            ),
             ("tools/call", Some("unknown_kind")) => result(s, json!({"resultType": "later"})),
             _ => result(s, json!({"content": [{"type": "text", "text": "done"}]})),
         }
@@ -368,23 +437,43 @@ async fn input_required_rounds_echo_the_state_and_stop_at_the_limit() {
         calls[1].body["params"]["inputResponses"],
         json!({"confirm": {"action": "accept", "content": {"confirmed": true}}})
     );
-    assert_eq!(calls[1].body["params"]["requestState"], "{\"round\":1,\"ü\":\"é\"}");
-    assert_eq!(calls[2].body["params"]["inputResponses"]["again"]["action"], "accept");
+    assert_eq!(
+        calls[1].body["params"]["requestState"],
+        "{\"round\":1,\"ü\":\"é\"}"
+    );
+    assert_eq!(
+        calls[2].body["params"]["inputResponses"]["again"]["action"],
+        "accept"
+    );
     assert!(calls[2].body["params"].get("requestState").is_none());
-    assert!(calls[2].body["params"]["inputResponses"].get("confirm").is_none());
+    assert!(
+        calls[2].body["params"]["inputResponses"]
+            .get("confirm")
+            .is_none()
+    );
 
     seen.lock().unwrap().clear();
     let err = client
         .call_tool("forever", json!({}), CallOptions::default())
         .await
         .unwrap_err();
-    assert!(matches!(&err, PeerError::Malformed(m) if m.contains("8 rounds")), "{err}");
-    assert_eq!(seen.lock().unwrap().len(), 9, "the first request and 8 retries");
+    assert!(
+        matches!(&err, PeerError::Malformed(m) if m.contains("8 rounds")),
+        "{err}"
+    );
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        9,
+        "the first request and 8 retries"
+    );
     let err = client
         .call_tool("unknown_kind", json!({}), CallOptions::default())
         .await
         .unwrap_err();
-    assert!(matches!(&err, PeerError::Malformed(m) if m.contains("later")), "{err}");
+    assert!(
+        matches!(&err, PeerError::Malformed(m) if m.contains("later")),
+        "{err}"
+    );
     client.close().await;
 }
 
@@ -392,10 +481,16 @@ async fn input_required_rounds_echo_the_state_and_stop_at_the_limit() {
 async fn fresh_results_come_from_the_cache_until_their_ttl_ends() {
     let (url, seen) = serve(|s, _| match s.rpc_method() {
         "server/discover" => discovered(s),
-        "tools/list" => result(s, json!({"resultType": "complete", "tools": [],
-            "ttlMs": 300, "cacheScope": "private"})),
-        "prompts/list" => result(s, json!({"resultType": "complete", "prompts": [],
-            "ttlMs": 0, "cacheScope": "public"})),
+        "tools/list" => result(
+            s,
+            json!({"resultType": "complete", "tools": [],
+            "ttlMs": 300, "cacheScope": "private"}),
+        ),
+        "prompts/list" => result(
+            s,
+            json!({"resultType": "complete", "prompts": [],
+            "ttlMs": 0, "cacheScope": "public"}),
+        ),
         _ => result(s, json!({"resultType": "complete"})),
     })
     .await;
