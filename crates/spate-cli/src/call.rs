@@ -3,10 +3,12 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Args;
-use spate::client::{CallOptions, Client, StdioCommand};
+use clap::{Args, ValueEnum};
+use spate::client::{CallOptions, Client, EraChoice, StdioCommand};
 use spate::http_client::{HttpClientOptions, HttpTransportMode};
-use spate_protocol::{CallToolResult, ContentBlock, LoggingMessageNotificationParams, methods};
+use spate_protocol::{
+    CallToolResult, ContentBlock, LoggingLevel, LoggingMessageNotificationParams, methods,
+};
 
 use crate::tool_args;
 
@@ -31,6 +33,35 @@ pub struct TargetArgs {
     /// Give up on a call after this many seconds without progress.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// The protocol era: `auto` asks the server (`server/discover`) and falls back to the
+    /// `initialize` handshake; `legacy` or `modern` (2026-07-28) force one.
+    #[arg(long, value_enum, default_value_t = Era::Auto)]
+    era: Era,
+}
+
+/// `--era`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Era {
+    /// Probe with server/discover, fall back to initialize.
+    Auto,
+    /// The initialize handshake (2024-11-05 … 2025-11-25).
+    Legacy,
+    /// 2026-07-28, stateless.
+    Modern,
+}
+
+impl TargetArgs {
+    /// The era to speak: HTTP+SSE is a 2024-11-05 transport, so `--sse` means legacy.
+    fn era(&self) -> Result<EraChoice, String> {
+        match (self.era, self.sse) {
+            (Era::Modern, true) => {
+                Err("--sse is the 2024-11-05 transport; it cannot speak --era modern".into())
+            }
+            (_, true) | (Era::Legacy, false) => Ok(EraChoice::Legacy),
+            (Era::Auto, false) => Ok(EraChoice::Auto),
+            (Era::Modern, false) => Ok(EraChoice::Modern),
+        }
+    }
 }
 
 /// `spate call`.
@@ -64,7 +95,12 @@ async fn connect(target: &TargetArgs, server: &[String]) -> Result<Client, Strin
         request_timeout: Duration::from_secs(target.timeout),
         ..Default::default()
     };
-    let builder = Client::builder("spate-cli", env!("CARGO_PKG_VERSION")).config(config);
+    // A 2026-07-28 server sends logs only to requests that ask: ask for all of them, as a
+    // legacy server sends them unasked.
+    let builder = Client::builder("spate-cli", env!("CARGO_PKG_VERSION"))
+        .config(config)
+        .era(target.era()?)
+        .log_level(LoggingLevel::Debug);
     if target.stdio {
         let (program, args) = server.split_first().ok_or("missing server command")?;
         return builder

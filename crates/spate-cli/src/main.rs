@@ -26,6 +26,7 @@ enum Command {
     ///
     /// Values are read as JSON when they parse as JSON and the tool's schema does not say
     /// string (`a=10` is a number, `name=Ada` a string, `files='["a","b"]'` an array).
+    /// The protocol era is found out (`--era auto`) unless `--era legacy|modern` forces it.
     Call(call::CallArgs),
     /// List a server's tools: `spate tools URL` or `spate tools --stdio -- <server command…>`.
     Tools(call::ToolsArgs),

@@ -57,7 +57,10 @@ async fn main() -> ExitCode {
 
 /// The era a run's protocol version stands for; without one, the client probes.
 fn era_of(version: Option<&str>) -> EraChoice {
-    match version.and_then(ProtocolVersion::parse).map(ProtocolVersion::era) {
+    match version
+        .and_then(ProtocolVersion::parse)
+        .map(ProtocolVersion::era)
+    {
         Some(Era::Modern) => EraChoice::Modern,
         Some(Era::Legacy) => EraChoice::Legacy,
         None => EraChoice::Auto,

@@ -215,7 +215,16 @@ impl ClientBuilder {
                 _ => {}
             }
         }
-        outcome.map(|()| client)
+        outcome?;
+        let server = &client.init.server_info;
+        tracing::debug!(
+            "connected to {} {}: protocol {} ({:?} era)",
+            server.name,
+            server.version,
+            client.version,
+            client.era()
+        );
+        Ok(client)
     }
 
     /// Tries `server/discover`; a legacy server gets `initialize` instead.

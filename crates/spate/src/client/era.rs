@@ -37,22 +37,6 @@ pub enum EraChoice {
     Modern,
 }
 
-impl std::str::FromStr for EraChoice {
-    type Err = String;
-
-    /// `auto`, `legacy` or `modern`.
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "auto" => Ok(Self::Auto),
-            "legacy" => Ok(Self::Legacy),
-            "modern" => Ok(Self::Modern),
-            other => Err(format!(
-                "unknown era {other:?} (expected auto, legacy or modern)"
-            )),
-        }
-    }
-}
-
 /// What a failed `server/discover` says about the server.
 #[derive(Debug)]
 pub(crate) enum ProbeVerdict {
@@ -210,7 +194,5 @@ mod tests {
         assert_eq!(remembered(origin), Some(Era::Legacy));
         forget(origin);
         assert_eq!(remembered(origin), None);
-        assert_eq!("modern".parse::<EraChoice>(), Ok(EraChoice::Modern));
-        assert!("new".parse::<EraChoice>().is_err());
     }
 }
