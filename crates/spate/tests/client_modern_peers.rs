@@ -253,3 +253,40 @@ async fn server_everything_refuses_the_probe_and_gets_initialize() {
     assert!(text(&echoed).contains("old"), "{echoed:?}");
     client.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs the official peers: run scripts/test"]
+async fn over_stdio_the_probe_finds_each_servers_era() {
+    use spate::client::{StderrMode, StdioCommand};
+    let server = interop_dir().join("python/stdio_server.py");
+    let cases = [
+        (
+            env("SPATE_PY2"),
+            vec![server.clone().into_os_string()],
+            Era::Modern,
+        ),
+        (env("SPATE_PY1"), vec![server.into_os_string()], Era::Legacy),
+        (
+            env("SPATE_NODE"),
+            vec![env("SPATE_EVERYTHING").into(), "stdio".into()],
+            Era::Legacy,
+        ),
+    ];
+    for (program, args, era) in cases {
+        let started = std::time::Instant::now();
+        let command = StdioCommand::new(&program, args).stderr(StderrMode::Null);
+        let client = Client::builder("spate-interop", "0")
+            .era(EraChoice::Auto)
+            .connect_stdio(command)
+            .await
+            .expect("connect");
+        assert_eq!(client.era(), era, "{program}");
+        let tools = client.list_all_tools().await.unwrap();
+        assert!(!tools.is_empty());
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{program}: the probe was answered, not timed out"
+        );
+        client.close().await;
+    }
+}

@@ -423,3 +423,36 @@ async fn without_the_capability_a_question_is_a_missing_capability_error() {
     );
     client.close().await;
 }
+
+#[tokio::test]
+async fn cancelling_a_call_stops_waiting_for_a_handler() {
+    let (url, _) = serve_http(server(Note::default(), ServerConfig::default())).await;
+    let never = ClientHandlers::default().elicitation(false, |_params| async move {
+        std::future::pending::<()>().await;
+        Ok(ElicitResult::accept(JsonObject::new()))
+    });
+    let client = Client::builder("patient", "1")
+        .era(EraChoice::Modern)
+        .handlers(never)
+        .connect_http(&url, Default::default())
+        .await
+        .unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let options = CallOptions {
+        cancel: Some(cancel.clone()),
+        ..Default::default()
+    };
+    let later = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        later.cancel();
+    });
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.call_tool("interview", json!({}), options),
+    )
+    .await
+    .expect("the call ends once cancelled");
+    assert!(matches!(outcome, Err(PeerError::Cancelled)), "{outcome:?}");
+    client.close().await;
+}

@@ -121,7 +121,16 @@ impl Client {
                         )));
                     }
                     let version = envelope.version();
-                    prepare_retry(&self.handlers, version, method, &raw, &mut params).await?;
+                    let answering =
+                        prepare_retry(&self.handlers, version, method, &raw, &mut params);
+                    // A handler may wait for a person: cancelling the call stops waiting.
+                    match &options.cancel {
+                        Some(cancel) => tokio::select! {
+                            answered = answering => answered?,
+                            () = cancel.cancelled() => return Err(PeerError::Cancelled),
+                        },
+                        None => answering.await?,
+                    }
                 }
             }
         }

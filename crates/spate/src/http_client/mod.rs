@@ -1,5 +1,6 @@
-//! Connect to MCP servers over HTTP: Streamable HTTP (protocol 2025-03-26 … 2025-11-25) and,
-//! for old servers, the HTTP+SSE transport of 2024-11-05.
+//! Connect to MCP servers over HTTP: Streamable HTTP (protocol 2025-03-26 … 2025-11-25 with
+//! sessions, and 2026-07-28 without) and, for old servers, the HTTP+SSE transport of
+//! 2024-11-05.
 //!
 //! [`open`] returns a [`Transport`] for the engine and an [`HttpClientHandle`] to watch and
 //! end the session; most users call [`ClientBuilder::connect_http`] instead, which does both
