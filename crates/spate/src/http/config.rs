@@ -42,8 +42,11 @@ pub struct HttpConfig {
     pub allowed_hosts: Vec<String>,
     /// Allowed `Origin` header values; empty = loopback origins only.
     pub allowed_origins: Vec<String>,
-    /// Accepted bearer tokens; empty = no authentication.
+    /// Accepted static bearer tokens; empty = none (see `oauth` for real authorization).
     pub bearer_tokens: Vec<String>,
+    /// OAuth 2.1 resource-server checks (Protected Resource Metadata, validated access
+    /// tokens, scopes); replaces `bearer_tokens` when set.
+    pub oauth: Option<super::auth::OAuthConfig>,
     /// Retention of the event log behind resumable streams.
     pub retention: Retention,
     /// Serve the 2024-11-05 HTTP+SSE transport too (`GET /sse`, `POST /message`; default on).
@@ -65,6 +68,7 @@ impl Default for HttpConfig {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             bearer_tokens: Vec::new(),
+            oauth: None,
             retention: Retention::default(),
             legacy_sse: true,
         }

@@ -18,6 +18,7 @@
 //! 10 minutes per stream (a resumption past that is told how many events it missed, in an SSE
 //! comment).
 
+pub mod auth;
 mod config;
 pub mod event_log;
 mod legacy_sse;
@@ -54,6 +55,8 @@ struct App {
     server: Server,
     /// Bounds the 2026-07-28 requests in progress at once.
     stateless: Arc<tokio::sync::Semaphore>,
+    /// The OAuth resource server, when configured.
+    oauth: Option<Arc<auth::ResourceServer>>,
 }
 
 /// An MCP server over HTTP: build it, then take its axum [`Router`] or let it serve a listener.
@@ -82,6 +85,10 @@ impl McpHttp {
     /// An HTTP front for `server` storing its streams in `log`.
     pub fn with_log(server: Server, config: HttpConfig, log: Arc<dyn EventLog>) -> Self {
         let stateless = Arc::new(tokio::sync::Semaphore::new(config.max_stateless_requests));
+        let oauth = config
+            .oauth
+            .clone()
+            .map(|o| auth::ResourceServer::new(o, &config.endpoint));
         let sessions =
             SessionRegistry::new(server.clone(), log, config.max_sessions, config.session_ttl);
         Self {
@@ -90,6 +97,7 @@ impl McpHttp {
                 sessions,
                 server,
                 stateless,
+                oauth,
             }),
             memory_log: None,
         }
@@ -142,6 +150,7 @@ impl McpHttp {
                 .map(|o| o.to_ascii_lowercase())
                 .collect(),
             tokens: config.bearer_tokens.clone(),
+            oauth: self.app.oauth.clone(),
         }
     }
 
@@ -154,6 +163,21 @@ impl McpHttp {
                 .get(streamable::get)
                 .delete(streamable::delete),
         );
+        if let Some(oauth) = &self.app.oauth {
+            let document = oauth.metadata();
+            let serve = move || {
+                let document = document.clone();
+                async move {
+                    reply::json(
+                        http::StatusCode::OK,
+                        bytes::Bytes::from(document.to_string()),
+                    )
+                }
+            };
+            router = router
+                .route(&auth::metadata_path(&config.endpoint), get(serve.clone()))
+                .route(auth::ROOT_METADATA_PATH, get(serve));
+        }
         if config.legacy_sse {
             router = router
                 .route("/sse", get(legacy_sse::open))

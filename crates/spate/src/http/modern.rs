@@ -26,6 +26,7 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use super::request_headers::{self as rh, VERSION};
 use super::stream_reader::sse_response;
 use super::{App, ResponseMode, reply, sse};
+use crate::server::Principal;
 use crate::server::modern::{Envelope, claims_modern, request_meta};
 use crate::transport::{InboundFrame, OutboundFrame, RESPONSE_SETTLE, Route, Transport};
 
@@ -49,7 +50,12 @@ pub fn routes_modern(headers: &HeaderMap, message: &Message) -> bool {
 }
 
 /// Answers one modern POST.
-pub async fn post(app: Arc<App>, headers: HeaderMap, message: Message) -> Response {
+pub async fn post(
+    app: Arc<App>,
+    headers: HeaderMap,
+    message: Message,
+    principal: Option<Principal>,
+) -> Response {
     let request = match message {
         Message::Request(request) => request,
         // Core 2026-07-28 defines no client notifications over HTTP; accept and drop them.
@@ -71,7 +77,7 @@ pub async fn post(app: Arc<App>, headers: HeaderMap, message: Message) -> Respon
             "Service Unavailable: too many requests in progress",
         );
     };
-    run(&app, request, permit).await
+    run(&app, request, permit, principal).await
 }
 
 /// The validation ladder, in the order the conformance suite and the spec expect.
@@ -111,10 +117,17 @@ fn status_of(code: i64) -> StatusCode {
 }
 
 /// Runs the request on a connection of its own and turns what it sends into the answer.
-async fn run(app: &App, request: Request, permit: OwnedSemaphorePermit) -> Response {
+async fn run(
+    app: &App,
+    request: Request,
+    permit: OwnedSemaphorePermit,
+    principal: Option<Principal>,
+) -> Response {
     let (to_engine, inbound) = mpsc::channel(2);
     let (outbound, mut from_engine) = mpsc::channel(QUEUE);
-    let _peer = app.server.serve_stateless(Transport { inbound, outbound });
+    let _peer = app
+        .server
+        .serve_stateless(Transport { inbound, outbound }, principal);
     let id = request.id.clone();
     let frame = InboundFrame::Decoded(Frame::Single(Message::Request(request)));
     if to_engine.send(frame).await.is_err() {

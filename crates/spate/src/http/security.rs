@@ -10,14 +10,16 @@ use subtle::ConstantTimeEq;
 use super::reply;
 
 /// What the guard enforces; built once from the config and bind address.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Guard {
     /// Allowed `Host` values (lowercase); empty = any.
     pub hosts: Vec<String>,
     /// Allowed `Origin` values (lowercase); empty = loopback origins only.
     pub origins: Vec<String>,
-    /// Accepted bearer tokens; empty = no authentication.
+    /// Accepted static bearer tokens; empty = none.
     pub tokens: Vec<String>,
+    /// OAuth resource-server checks; when set, they decide instead of `tokens`.
+    pub oauth: Option<std::sync::Arc<super::auth::ResourceServer>>,
 }
 
 impl Guard {
@@ -98,6 +100,21 @@ pub async fn guard(
     if !guard.origin_ok(headers) {
         return reply::error_status(StatusCode::FORBIDDEN, "Forbidden: Origin not allowed");
     }
+    if let Some(oauth) = &guard.oauth {
+        let path = request.uri().path();
+        if path.starts_with(super::auth::ROOT_METADATA_PATH) {
+            return next.run(request).await.into_response(); // the metadata is public
+        }
+        let authorization = request.headers().get(header::AUTHORIZATION).cloned();
+        let mut request = request;
+        match oauth.authenticate(authorization.as_ref()).await {
+            Ok(principal) => {
+                request.extensions_mut().insert(principal);
+                return next.run(request).await.into_response();
+            }
+            Err(response) => return response,
+        }
+    }
     if let Some(presented) = guard.token_problem(headers) {
         let challenge = if presented {
             "Bearer realm=\"spate\", error=\"invalid_token\""
@@ -147,6 +164,7 @@ mod tests {
     #[test]
     fn tokens_and_hosts() {
         let guard = Guard {
+            oauth: None,
             hosts: vec!["127.0.0.1:8080".into()],
             origins: vec![],
             tokens: vec!["s3cret".into()],

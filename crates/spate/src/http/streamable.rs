@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -15,6 +16,7 @@ use super::reply;
 use super::session::{HttpSession, STANDALONE, StreamRefusal};
 use super::sse;
 use super::stream_reader::{Framing, StreamReader};
+use crate::server::Principal;
 use crate::transport::InboundFrame;
 
 /// The header carrying the session id.
@@ -53,6 +55,20 @@ fn session_of(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, Box<Re
 }
 
 /// Checks `MCP-Protocol-Version` on a request after initialize.
+/// A session authenticated at `initialize` serves only that subject afterwards.
+fn same_subject(session: &HttpSession, principal: Option<&Principal>) -> Result<(), Box<Response>> {
+    let Some(owner) = session.state.principal() else {
+        return Ok(());
+    };
+    if principal.map(|p| &p.subject) == Some(&owner.subject) {
+        return Ok(());
+    }
+    Err(Box::new(reply::error_status(
+        StatusCode::FORBIDDEN,
+        "Forbidden: this session belongs to another principal",
+    )))
+}
+
 fn version_ok(headers: &HeaderMap) -> Result<(), Box<Response>> {
     match header_str(headers, VERSION_HEADER) {
         None => Ok(()), // the spec says: assume 2025-03-26
@@ -67,7 +83,13 @@ fn version_ok(headers: &HeaderMap) -> Result<(), Box<Response>> {
 }
 
 /// `POST /mcp`: one message (or a 2025-03-26 batch) from the client.
-pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(app): State<Arc<App>>,
+    principal: Option<Extension<Principal>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let principal = principal.map(|Extension(p)| p);
     let json_type = header_str(&headers, header::CONTENT_TYPE)
         .map(|t| {
             t.split(';')
@@ -98,12 +120,23 @@ pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
             );
         }
     };
+    if let (Some(oauth), Some(principal)) = (&app.oauth, &principal) {
+        let messages: Vec<&Message> = match &frame {
+            Frame::Single(m) => vec![m],
+            Frame::Batch(items) => items.iter().filter_map(|m| m.as_ref().ok()).collect(),
+        };
+        for message in messages {
+            if let Err(refused) = oauth.check_message(principal, message) {
+                return *refused;
+            }
+        }
+    }
     if let Frame::Single(message) = &frame {
         if super::modern::routes_modern(&headers, message) {
             let Frame::Single(message) = frame else {
                 unreachable!("matched a single message above")
             };
-            return super::modern::post(app, headers, message).await;
+            return super::modern::post(app, headers, message, principal).await;
         }
     }
     let requests: Vec<(RequestId, &str)> = match &frame {
@@ -139,8 +172,15 @@ pub async fn post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
             Err(r) => return *r,
         },
     };
-    if !created {
+    if created {
+        if let Some(principal) = &principal {
+            session.state.set_principal(principal.clone());
+        }
+    } else {
         if let Err(r) = version_ok(&headers) {
+            return *r;
+        }
+        if let Err(r) = same_subject(&session, principal.as_ref()) {
             return *r;
         }
     }

@@ -102,6 +102,12 @@ impl Context {
         self.session.client_capabilities()
     }
 
+    /// Who the request comes from, when the transport authenticated it (an OAuth access
+    /// token validated by the HTTP resource-server checks).
+    pub fn principal(&self) -> Option<super::Principal> {
+        self.session.principal()
+    }
+
     /// Who the client says it is (unverified).
     pub fn client_info(&self) -> Option<Implementation> {
         self.session.client_info()

@@ -27,6 +27,7 @@ mod events;
 mod listen;
 pub mod modern;
 mod mrtr;
+mod principal;
 mod prompt;
 pub mod request_state;
 mod resource;
@@ -47,6 +48,7 @@ use tokio::sync::broadcast;
 
 pub use completion::{Completer, prefix_matches};
 pub use context::{Context, ContextError};
+pub use principal::Principal;
 pub use prompt::PromptEntry;
 pub use request_state::RequestStateKeys;
 pub use resource::{ResourceEntry, TemplateEntry};
@@ -260,10 +262,18 @@ impl Server {
 
     /// Serves a connection that carries only 2026-07-28 requests (one HTTP request): no
     /// session, so no server events are forwarded to it outside `subscriptions/listen`.
-    pub(crate) fn serve_stateless(&self, transport: Transport) -> Peer {
+    pub(crate) fn serve_stateless(
+        &self,
+        transport: Transport,
+        principal: Option<Principal>,
+    ) -> Peer {
+        let state = SessionState::default();
+        if let Some(principal) = principal {
+            state.set_principal(principal);
+        }
         let session = Session {
             server: self.handle.clone(),
-            state: Arc::new(SessionState::default()),
+            state: Arc::new(state),
         };
         let config = self.handle.shared.config.peer.clone();
         Peer::spawn(transport, Arc::new(session), config)

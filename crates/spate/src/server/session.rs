@@ -40,6 +40,8 @@ pub(crate) struct SessionState {
     modern: bool,
     /// Names this session as the owner of the 2025-11-25 tasks it creates.
     task_owner: OnceLock<String>,
+    /// Who the transport authenticated (OAuth), when it did.
+    principal: OnceLock<super::Principal>,
     pub(crate) subscriptions: Mutex<HashSet<String>>,
 }
 
@@ -88,6 +90,16 @@ impl SessionState {
             Some(min) => level >= min,
             None => !self.modern,
         }
+    }
+
+    /// Who the transport authenticated for this connection or request.
+    pub(crate) fn principal(&self) -> Option<super::Principal> {
+        self.principal.get().cloned()
+    }
+
+    /// Records who the transport authenticated (once).
+    pub(crate) fn set_principal(&self, principal: super::Principal) {
+        let _ = self.principal.set(principal);
     }
 
     /// The random id that marks this session's tasks as its own.
@@ -186,9 +198,13 @@ impl Router {
         if removed_in_modern(method) {
             return Err(ErrorObject::method_not_found(method));
         }
+        let state = SessionState::modern(version, &envelope);
+        if let Some(principal) = self.state.principal() {
+            state.set_principal(principal);
+        }
         let router = Router {
             server: self.server,
-            state: Arc::new(SessionState::modern(version, &envelope)),
+            state: Arc::new(state),
         };
         if let Some(answer) =
             tasks::modern_method(&router.server, &request, &envelope.capabilities).await

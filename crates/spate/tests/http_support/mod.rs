@@ -23,6 +23,9 @@ struct Slow {
 }
 
 #[derive(Deserialize, JsonSchema)]
+struct NoInput {}
+
+#[derive(Deserialize, JsonSchema)]
 struct Job {
     delay_ms: u64,
     #[serde(default)]
@@ -52,6 +55,17 @@ pub fn test_server() -> Server {
 pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
     let info = spate_protocol::Implementation::new("http-test", "1");
     Server::with_info(info, None, config)
+        .tool(
+            "whoami",
+            "the authenticated subject, or \"anonymous\"",
+            |ctx: Context, Args(NoInput {}): Args<NoInput>| async move {
+                Ok::<_, String>(
+                    ctx.principal()
+                        .and_then(|p| p.subject)
+                        .unwrap_or_else(|| "anonymous".to_owned()),
+                )
+            },
+        )
         .tool(
             "ask",
             "asks the user one question (elicitation)",
@@ -163,9 +177,18 @@ pub async fn start(config: HttpConfig) -> Running {
 
 /// Serves `server` on 127.0.0.1 with `config`.
 pub async fn start_with(server: Server, config: HttpConfig) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(server, config, listener).await
+}
+
+/// Serves `server` with `config` on a listener the caller bound (to know its address first).
+pub async fn serve_on(
+    server: Server,
+    config: HttpConfig,
+    listener: tokio::net::TcpListener,
+) -> Running {
     let handle = server.handle();
     let http = Arc::new(McpHttp::new(server, config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let serving = http.clone();
     tokio::spawn(async move { serving.serve(listener).await });
