@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use spate::http::auth::{IntrospectionValidation, JwtValidation, OAuthConfig, TokenValidation};
 use spate::http::{HttpConfig, McpHttp, ResponseMode};
 use spate::server::ServerConfig;
 
@@ -40,6 +41,87 @@ pub struct ServeArgs {
     /// How POSTed requests are answered.
     #[arg(long, value_enum, default_value_t = Mode::Json)]
     response_mode: Mode,
+    #[command(flatten)]
+    oauth: OAuthArgs,
+}
+
+/// OAuth resource-server options: with `--oauth-issuer`, every HTTP request needs an access
+/// token from that authorization server, issued for this server (`--oauth-resource`).
+#[derive(Debug, Args)]
+pub struct OAuthArgs {
+    /// The authorization server whose tokens are accepted (its issuer URL).
+    #[arg(long = "oauth-issuer")]
+    oauth_issuer: Option<String>,
+    /// This server's canonical URL, the audience tokens must name (e.g.
+    /// https://mcp.example.com/mcp; default http://<listen address>/mcp).
+    #[arg(long = "oauth-resource")]
+    oauth_resource: Option<String>,
+    /// Where the issuer's signing keys are (JWT access tokens); default <issuer>/.well-known/jwks.json.
+    #[arg(long = "oauth-jwks-uri", conflicts_with = "oauth_introspection")]
+    oauth_jwks_uri: Option<String>,
+    /// Check opaque tokens at this introspection endpoint instead (RFC 7662); the client
+    /// credentials come from SPATE_OAUTH_CLIENT_ID and SPATE_OAUTH_CLIENT_SECRET.
+    #[arg(long = "oauth-introspection")]
+    oauth_introspection: Option<String>,
+    /// A scope every request needs (repeatable).
+    #[arg(long = "oauth-scope")]
+    oauth_scopes: Vec<String>,
+    /// A scope one tool needs, as TOOL=SCOPE (repeatable).
+    #[arg(long = "oauth-tool-scope")]
+    oauth_tool_scopes: Vec<String>,
+}
+
+impl OAuthArgs {
+    /// The resource-server configuration these options describe, if any.
+    fn config(&self, bound: SocketAddr) -> Result<Option<OAuthConfig>, String> {
+        let Some(issuer) = &self.oauth_issuer else {
+            return Ok(None);
+        };
+        let resource = self
+            .oauth_resource
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}/mcp"));
+        let validation = match &self.oauth_introspection {
+            Some(endpoint) => {
+                let var = |name: &str| {
+                    std::env::var(name).map_err(|_| format!("--oauth-introspection needs {name}"))
+                };
+                TokenValidation::Introspection(IntrospectionValidation {
+                    endpoint: endpoint.clone(),
+                    client_id: var("SPATE_OAUTH_CLIENT_ID")?,
+                    client_secret: var("SPATE_OAUTH_CLIENT_SECRET")?,
+                })
+            }
+            None => {
+                let jwks = self.oauth_jwks_uri.clone().unwrap_or_else(|| {
+                    format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
+                });
+                TokenValidation::Jwt(JwtValidation::new(issuer.clone(), jwks))
+            }
+        };
+        let mut tool_scopes = std::collections::BTreeMap::<String, Vec<String>>::new();
+        for pair in &self.oauth_tool_scopes {
+            let (tool, scope) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("--oauth-tool-scope wants TOOL=SCOPE, not {pair:?}"))?;
+            tool_scopes
+                .entry(tool.to_owned())
+                .or_default()
+                .push(scope.to_owned());
+        }
+        let mut scopes_supported = self.oauth_scopes.clone();
+        scopes_supported.extend(tool_scopes.values().flatten().cloned());
+        scopes_supported.sort();
+        scopes_supported.dedup();
+        Ok(Some(OAuthConfig {
+            resource,
+            authorization_servers: vec![issuer.clone()],
+            scopes_supported,
+            required_scopes: self.oauth_scopes.clone(),
+            tool_scopes,
+            validation,
+        }))
+    }
 }
 
 /// Runs `spate serve`.
@@ -73,12 +155,17 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
             Mode::Json => ResponseMode::Json,
             Mode::Sse => ResponseMode::Sse,
         },
+        oauth: None,
         ..HttpConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let http = HttpConfig {
+        oauth: args.oauth.config(bound)?,
+        ..http
+    };
     eprintln!("spate: serving MCP on http://{bound}/mcp (HTTP+SSE: http://{bound}/sse)");
     McpHttp::new(server, http)
         .serve(listener)
