@@ -56,7 +56,8 @@ pub struct OAuthArgs {
     /// https://mcp.example.com/mcp; default http://<listen address>/mcp).
     #[arg(long = "oauth-resource")]
     oauth_resource: Option<String>,
-    /// Where the issuer's signing keys are (JWT access tokens); default <issuer>/.well-known/jwks.json.
+    /// Where the issuer's signing keys are (JWT access tokens); default: the `jwks_uri` of
+    /// the issuer's metadata.
     #[arg(long = "oauth-jwks-uri", conflicts_with = "oauth_introspection")]
     oauth_jwks_uri: Option<String>,
     /// Check opaque tokens at this introspection endpoint instead (RFC 7662); the client
@@ -92,12 +93,10 @@ impl OAuthArgs {
                     client_secret: var("SPATE_OAUTH_CLIENT_SECRET")?,
                 })
             }
-            None => {
-                let jwks = self.oauth_jwks_uri.clone().unwrap_or_else(|| {
-                    format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/'))
-                });
-                TokenValidation::Jwt(JwtValidation::new(issuer.clone(), jwks))
-            }
+            None => TokenValidation::Jwt(JwtValidation {
+                jwks_uri: self.oauth_jwks_uri.clone(),
+                ..JwtValidation::discover(issuer.clone())
+            }),
         };
         let mut tool_scopes = std::collections::BTreeMap::<String, Vec<String>>::new();
         for pair in &self.oauth_tool_scopes {

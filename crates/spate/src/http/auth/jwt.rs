@@ -26,8 +26,9 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 pub struct JwtValidation {
     /// The required `iss`.
     pub issuer: String,
-    /// Where the signing keys are (`jwks_uri` of the authorization server).
-    pub jwks_uri: String,
+    /// Where the signing keys are; `None` reads `jwks_uri` from the issuer's metadata
+    /// (RFC 8414, then OpenID discovery).
+    pub jwks_uri: Option<String>,
     /// Accepted signature algorithms (default RS256, ES256; `none` is never accepted).
     pub algorithms: Vec<Algorithm>,
     /// Clock skew allowed on `exp` and `nbf` (default 60 s).
@@ -38,8 +39,16 @@ impl JwtValidation {
     /// Tokens of `issuer`, keys at `jwks_uri`, default algorithms and leeway.
     pub fn new(issuer: impl Into<String>, jwks_uri: impl Into<String>) -> Self {
         Self {
+            jwks_uri: Some(jwks_uri.into()),
+            ..Self::discover(issuer)
+        }
+    }
+
+    /// Tokens of `issuer`, whose keys are found through its metadata.
+    pub fn discover(issuer: impl Into<String>) -> Self {
+        Self {
             issuer: issuer.into(),
-            jwks_uri: jwks_uri.into(),
+            jwks_uri: None,
             algorithms: vec![Algorithm::RS256, Algorithm::ES256],
             leeway: Duration::from_secs(60),
         }
@@ -180,23 +189,58 @@ impl JwksCache {
                     }
                 }
             }
-            Err(e) => tracing::warn!("fetching the JWKS at {} failed: {e}", self.config.jwks_uri),
+            Err(e) => tracing::warn!("fetching the JWKS of {} failed: {e}", self.config.issuer),
         }
     }
 
     async fn fetch(&self) -> Result<JwkSet, String> {
-        let response = self
-            .http
-            .get(&self.config.jwks_uri)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let uri = match &self.config.jwks_uri {
+            Some(uri) => uri.clone(),
+            None => self.discover_jwks_uri().await?,
+        };
+        serde_json::from_value(self.get_json(&uri).await?).map_err(|e| e.to_string())
+    }
+
+    /// `jwks_uri` from the issuer's metadata; its `issuer` must be the one configured.
+    async fn discover_jwks_uri(&self) -> Result<String, String> {
+        let issuer = self.config.issuer.trim_end_matches('/');
+        let mut last = String::from("no metadata");
+        for well_known in ["oauth-authorization-server", "openid-configuration"] {
+            let url = match url::Url::parse(issuer) {
+                Ok(u) if u.path() != "/" && !u.path().is_empty() => format!(
+                    "{}/.well-known/{well_known}{}",
+                    u.origin().ascii_serialization(),
+                    u.path()
+                ),
+                _ => format!("{issuer}/.well-known/{well_known}"),
+            };
+            match self.get_json(&url).await {
+                Ok(metadata) => {
+                    if metadata.get("issuer").and_then(|i| i.as_str())
+                        != Some(self.config.issuer.as_str())
+                    {
+                        return Err(format!("the metadata at {url} names another issuer"));
+                    }
+                    return metadata
+                        .get("jwks_uri")
+                        .and_then(|u| u.as_str())
+                        .map(str::to_owned)
+                        .ok_or_else(|| format!("the metadata at {url} has no jwks_uri"));
+                }
+                Err(e) => last = format!("{url}: {e}"),
+            }
+        }
+        Err(last)
+    }
+
+    async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
+        let response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("HTTP {}", response.status()));
         }
         let body = response.bytes().await.map_err(|e| e.to_string())?;
         if body.len() > MAX_JWKS_BYTES {
-            return Err(format!("the JWKS is larger than {MAX_JWKS_BYTES} bytes"));
+            return Err(format!("the answer is larger than {MAX_JWKS_BYTES} bytes"));
         }
         serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
