@@ -1,0 +1,331 @@
+//! The benchmark matrix: which workload runs against which contestant, repeated, each run
+//! on a freshly started server, every result kept as a [`Cell`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::contestants::{Programs, Who};
+use crate::mcp::Target;
+use crate::proc::Probe;
+use crate::stats::Percentiles;
+use crate::workloads::steady::{Op, Pace};
+use crate::workloads::{Ctx, Outcome, fanout, memory, resume, steady};
+
+/// What one run does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Job {
+    /// W1–W3.
+    Steady {
+        op: Op,
+        connections: usize,
+        pace: Pace,
+    },
+    /// W4.
+    Fanout {
+        style: fanout::Style,
+        n: usize,
+        rounds: u32,
+    },
+    /// W5.
+    Memory { n: usize },
+    /// W6.
+    Replay { m: u32, pad: usize, trials: u32 },
+    /// The reconnect storm.
+    Storm { r: usize, m: u32 },
+}
+
+/// One row group of the report: a workload variant and who runs it.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// `W1` … `W6`, `storm`.
+    pub workload: &'static str,
+    /// What varies, e.g. `echo, JSON answers, c=32`.
+    pub variant: String,
+    /// The answer mode asked of the server.
+    pub mode: &'static str,
+    /// The job.
+    pub job: Job,
+    /// Who runs it (others get "n/a" with the reason).
+    pub who: Vec<Who>,
+}
+
+/// The result of one run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cell {
+    /// `W1` … `W6`, `storm`.
+    pub workload: String,
+    /// The variant.
+    pub variant: String,
+    /// The contestant.
+    pub who: Who,
+    /// The answer mode the server really used.
+    pub mode: String,
+    /// Repetition, from 1.
+    pub rep: u32,
+    /// Checked operations in the window.
+    pub ops: u64,
+    /// Failures (must be 0).
+    pub errors: u64,
+    /// The first failure.
+    pub first_error: Option<String>,
+    /// Operations per second.
+    pub throughput: f64,
+    /// Server CPU microseconds per operation.
+    pub cpu_us_per_op: f64,
+    /// Server CPU use in the window, percent of one core.
+    pub cpu_pct: f64,
+    /// Latency percentiles (µs).
+    pub lat: Percentiles,
+    /// Workload-specific figures.
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// Sizes and durations of a run of the matrix.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    /// Warm-up per time-based run, seconds.
+    pub warmup_s: f64,
+    /// Measured time per time-based run, seconds.
+    pub duration_s: f64,
+    /// Repetitions.
+    pub reps: u32,
+    /// W4 subscribers.
+    pub fanout_n: usize,
+    /// W4 rounds.
+    pub fanout_rounds: u32,
+    /// W5 sessions (and streams).
+    pub memory_n: usize,
+    /// W6 events per stream.
+    pub replay_m: u32,
+    /// W6 trials per run.
+    pub replay_trials: u32,
+    /// Storm reconnects.
+    pub storm_r: usize,
+    /// Open-loop rate of W1, requests per second.
+    pub open_rate: f64,
+    /// Connections of the c=32 cells (fewer in smoke runs).
+    pub many: usize,
+}
+
+impl Plan {
+    /// The full run.
+    pub fn full(warmup_s: f64, duration_s: f64, reps: u32) -> Self {
+        Self {
+            warmup_s,
+            duration_s,
+            reps,
+            fanout_n: 10_000,
+            fanout_rounds: 10,
+            memory_n: 2_000,
+            replay_m: 1_000,
+            replay_trials: 5,
+            storm_r: 500,
+            open_rate: 1_000.0,
+            many: 32,
+        }
+    }
+
+    /// The smoke run of the test command: every workload, tiny, checked.
+    pub fn smoke() -> Self {
+        Self {
+            warmup_s: 0.2,
+            duration_s: 0.5,
+            reps: 1,
+            fanout_n: 50,
+            fanout_rounds: 3,
+            memory_n: 50,
+            replay_m: 50,
+            replay_trials: 2,
+            storm_r: 10,
+            open_rate: 200.0,
+            many: 4,
+        }
+    }
+
+    /// Every workload variant.
+    pub fn specs(&self) -> Vec<Spec> {
+        use Who::*;
+        let steady = |op, connections, pace| Job::Steady {
+            op,
+            connections,
+            pace,
+        };
+        let all = vec![Spate, Rmcp, Ts, Python, Ceiling];
+        let sdks = vec![Spate, Rmcp, Ts, Python];
+        let c = self.many;
+        let mut specs = Vec::new();
+        for (mode, label) in [("json", "JSON answers"), ("sse", "SSE answers")] {
+            for conns in [1, c] {
+                specs.push(Spec {
+                    workload: "W1",
+                    variant: format!("echo, {label}, c={conns}"),
+                    mode,
+                    job: steady(Op::Echo, conns, Pace::Closed),
+                    who: all.clone(),
+                });
+            }
+        }
+        specs.push(Spec {
+            workload: "W1",
+            variant: format!(
+                "echo, JSON answers, open loop {} req/s over c={c}",
+                self.open_rate
+            ),
+            mode: "json",
+            job: steady(Op::Echo, c, Pace::Open(self.open_rate)),
+            who: all.clone(),
+        });
+        specs.push(Spec {
+            workload: "W2",
+            variant: format!("bump k=10, SSE answers, c={c}"),
+            mode: "sse",
+            job: steady(Op::Bump(10), c, Pace::Closed),
+            who: sdks.clone(),
+        });
+        specs.push(Spec {
+            workload: "W3",
+            variant: "session churn (initialize → initialized → echo → DELETE), c=8".into(),
+            mode: "json",
+            job: steady(Op::Churn, c.min(8), Pace::Closed),
+            who: sdks.clone(),
+        });
+        specs.push(Spec {
+            workload: "W4",
+            variant: format!("fan-out to {} GET streams (legacy)", self.fanout_n),
+            mode: "json",
+            job: Job::Fanout {
+                style: fanout::Style::Legacy,
+                n: self.fanout_n,
+                rounds: self.fanout_rounds,
+            },
+            who: vec![Spate, Rmcp, Ts],
+        });
+        specs.push(Spec {
+            workload: "W4",
+            variant: format!(
+                "fan-out to {} subscriptions/listen streams (2026-07-28)",
+                self.fanout_n
+            ),
+            mode: "json",
+            job: Job::Fanout {
+                style: fanout::Style::Modern,
+                n: self.fanout_n,
+                rounds: self.fanout_rounds,
+            },
+            who: vec![Spate],
+        });
+        specs.push(Spec {
+            workload: "W5",
+            variant: format!(
+                "idle memory, {} sessions then {} GET streams",
+                self.memory_n, self.memory_n
+            ),
+            mode: "json",
+            job: Job::Memory { n: self.memory_n },
+            who: sdks.clone(),
+        });
+        for pad in [100, 10_000] {
+            specs.push(Spec {
+                workload: "W6",
+                variant: format!(
+                    "resume after {} of {} events of {pad} B",
+                    resume::DROP_AFTER,
+                    self.replay_m
+                ),
+                mode: "sse",
+                job: Job::Replay {
+                    m: self.replay_m,
+                    pad,
+                    trials: self.replay_trials,
+                },
+                who: vec![Spate, Rmcp, Ts],
+            });
+        }
+        let storm_m = self.replay_m.min(100);
+        specs.push(Spec {
+            workload: "storm",
+            variant: format!(
+                "{} simultaneous resumptions of {storm_m}-event streams",
+                self.storm_r
+            ),
+            mode: "sse",
+            job: Job::Storm {
+                r: self.storm_r,
+                m: storm_m,
+            },
+            who: vec![Spate, Rmcp, Ts],
+        });
+        specs
+    }
+}
+
+/// Runs one spec against one contestant on a fresh server.
+pub async fn run_one(programs: &Programs, plan: &Plan, spec: &Spec, who: Who, rep: u32) -> Cell {
+    let mode = who.mode(spec.mode);
+    let mut out = match programs.start(who, mode) {
+        Ok(server) => {
+            let ctx = Ctx {
+                target: Target::new(server.addr),
+                probe: Probe { pid: server.pid() },
+                warmup: Duration::from_secs_f64(plan.warmup_s),
+                duration: Duration::from_secs_f64(plan.duration_s),
+            };
+            let limit =
+                Duration::from_secs_f64(plan.warmup_s + plan.duration_s) + Duration::from_secs(600);
+            let out = match tokio::time::timeout(limit, job(&ctx, spec.job)).await {
+                Ok(out) => out,
+                Err(_) => {
+                    let mut o = Outcome::default();
+                    o.fail(format!("did not finish within {} s", limit.as_secs()));
+                    o
+                }
+            };
+            server.stop();
+            out
+        }
+        Err(e) => {
+            let mut o = Outcome::default();
+            o.fail(format!("server start: {e}"));
+            o
+        }
+    };
+    if out.ops == 0 && out.errors == 0 {
+        out.fail("no operation completed");
+    }
+    let secs = out.secs.max(1e-9);
+    Cell {
+        workload: spec.workload.into(),
+        variant: spec.variant.clone(),
+        who,
+        mode: mode.into(),
+        rep,
+        ops: out.ops,
+        errors: out.errors,
+        first_error: out.first_error,
+        throughput: out.ops as f64 / secs,
+        cpu_us_per_op: if out.ops > 0 {
+            out.cpu_ns as f64 / 1000.0 / out.ops as f64
+        } else {
+            0.0
+        },
+        cpu_pct: out.cpu_ns as f64 / 1e9 / secs * 100.0,
+        lat: out.lat.summary(),
+        metrics: out.metrics,
+    }
+}
+
+async fn job(ctx: &Ctx, job: Job) -> Outcome {
+    match job {
+        Job::Steady {
+            op,
+            connections,
+            pace,
+        } => steady::run(ctx, op, connections, pace).await,
+        Job::Fanout { style, n, rounds } => fanout::run(ctx, style, n, rounds).await,
+        Job::Memory { n } => memory::run(ctx, n).await,
+        Job::Replay { m, pad, trials } => resume::replay(ctx, m, pad, trials).await,
+        Job::Storm { r, m } => resume::storm(ctx, r, m).await,
+    }
+}

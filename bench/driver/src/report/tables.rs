@@ -1,0 +1,237 @@
+//! One Markdown table per workload variant.
+
+use super::{Group, Results, Spread};
+use crate::contestants::Who;
+
+/// A contestant's display name.
+pub fn label(who: Who) -> &'static str {
+    match who {
+        Who::Spate => "Spate",
+        Who::Rmcp => "rmcp 3.11.0",
+        Who::Ts => "TS SDK 1.32.2",
+        Who::Python => "Python SDK 2.3.0",
+        Who::Ceiling => "ceiling (bare axum)",
+    }
+}
+
+/// Why a contestant has no row in a workload.
+fn not_run(workload: &str, variant: &str, who: Who) -> Option<&'static str> {
+    match (workload, who) {
+        ("W1", _) => None,
+        (_, Who::Ceiling) => Some("the ceiling only answers `tools/call echo`"),
+        ("W4", Who::Python) => Some(
+            "`MCPServer` has no hook to keep subscribed sessions, so `touch` cannot reach them",
+        ),
+        ("W4", Who::Rmcp | Who::Ts) if variant.contains("listen") => {
+            Some("`subscriptions/listen` (2026-07-28) is benchmarked on Spate only")
+        }
+        ("W6" | "storm", Who::Python) => {
+            Some("the SDK ships no event store, so a stream cannot be resumed")
+        }
+        _ => None,
+    }
+}
+
+fn num(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn spread(s: Option<Spread>) -> String {
+    match s {
+        None => "–".into(),
+        Some(s) if s.min == s.max => num(s.median),
+        Some(s) => format!("{} [{}–{}]", num(s.median), num(s.min), num(s.max)),
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or("–".into(), num)
+}
+
+fn errors(g: &Group) -> String {
+    match (g.errors(), g.first_error()) {
+        (0, _) => "0".into(),
+        (n, Some(e)) => format!("**{n}**: {}", e.replace('|', "/")),
+        (n, None) => format!("**{n}**"),
+    }
+}
+
+/// Every table.
+pub fn all(r: &Results) -> String {
+    let mut s = String::from("## Results per workload\n\n");
+    for (workload, variant) in r.variants() {
+        s.push_str(&format!("### {workload}: {variant}\n\n"));
+        let groups = r.groups(workload, variant);
+        s.push_str(&match workload {
+            "W1" | "W2" | "W3" => steady(r, workload, variant, &groups),
+            "W4" => fanout(&groups),
+            "W5" => memory(&groups),
+            "W6" => replay(&groups),
+            _ => storm(&groups),
+        });
+        for who in Who::ALL {
+            if groups.iter().all(|g| g.who != who) {
+                if let Some(why) = not_run(workload, variant, who) {
+                    s.push_str(&format!("- {}: n/a — {why}\n", label(who)));
+                }
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        _ => "–".into(),
+    }
+}
+
+fn steady(r: &Results, workload: &str, variant: &str, groups: &[Group]) -> String {
+    let rmcp_cpu = groups
+        .iter()
+        .find(|g| g.who == Who::Rmcp)
+        .and_then(|g| g.spread(|c| Some(c.cpu_us_per_op)))
+        .map(|s| s.median);
+    // The ceiling of W1 cells of the same answer mode and concurrency.
+    let ceiling_tput = r
+        .groups(workload, variant)
+        .into_iter()
+        .find(|g| g.who == Who::Ceiling)
+        .and_then(|g| g.spread(|c| Some(c.throughput)))
+        .map(|s| s.median);
+    let mut s = String::from(
+        "| contestant | answers | ops/s | server CPU-µs/op | server CPU % | p50 µs | p99 µs | CPU/op ÷ rmcp | ops/s ÷ ceiling | extra | errors |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for g in groups {
+        let cpu = g.spread(|c| Some(c.cpu_us_per_op));
+        let tput = g.spread(|c| Some(c.throughput));
+        let extra = match workload {
+            "W2" => format!(
+                "{} events/s, first event p50 {} µs",
+                opt(g.metric("events_per_s")),
+                opt(g.metric("first_event_p50_us"))
+            ),
+            "W3" => format!(
+                "initialize p50 {} / p99 {} µs; RSS {} → {} MiB",
+                opt(g.metric("initialize_p50_us")),
+                opt(g.metric("initialize_p99_us")),
+                opt(g.metric("rss_before_mib")),
+                opt(g.metric("rss_after_mib"))
+            ),
+            _ => String::new(),
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            label(g.who),
+            g.cells[0].mode,
+            spread(tput),
+            spread(cpu),
+            spread(g.spread(|c| Some(c.cpu_pct))),
+            spread(g.spread(|c| Some(c.lat.p50))),
+            spread(g.spread(|c| Some(c.lat.p99))),
+            ratio(cpu.map(|c| c.median), rmcp_cpu),
+            ratio(tput.map(|t| t.median), ceiling_tput),
+            extra,
+            errors(g),
+        ));
+    }
+    s
+}
+
+fn fanout(groups: &[Group]) -> String {
+    let mut s = String::from(
+        "| contestant | subscribers | setup s | last delivery p50 ms (max) | per-delivery p50 / p99 ms | deliveries/s | deliveries per server CPU-s | server CPU-µs/delivery | lost | duplicated | errors |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for g in groups {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} ({}) | {} / {} | {} | {} | {} | {} | {} | {} |\n",
+            label(g.who),
+            opt(g.metric("subscribers")),
+            opt(g.metric("setup_s")),
+            spread(g.spread(|c| c.metrics.get("last_delivery_p50_ms").copied())),
+            opt(g.metric("last_delivery_max_ms")),
+            opt(g.spread(|c| Some(c.lat.p50 / 1000.0)).map(|s| s.median)),
+            opt(g.spread(|c| Some(c.lat.p99 / 1000.0)).map(|s| s.median)),
+            spread(g.spread(|c| c.metrics.get("deliveries_per_s").copied())),
+            spread(g.spread(|c| c.metrics.get("deliveries_per_cpu_s").copied())),
+            spread(g.spread(|c| Some(c.cpu_us_per_op))),
+            opt(g.metric("lost")),
+            opt(g.metric("duplicated")),
+            errors(g),
+        ));
+    }
+    s
+}
+
+fn memory(groups: &[Group]) -> String {
+    let mut s = String::from(
+        "| contestant | sessions / streams | per idle session, RSS B | per idle session, cgroup B | per idle stream (beyond its session), RSS B | per idle stream, cgroup B | session + stream, RSS B | RSS at the end MiB | errors |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for g in groups {
+        s.push_str(&format!(
+            "| {} | {} / {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            label(g.who),
+            opt(g.metric("sessions")),
+            opt(g.metric("streams")),
+            spread(g.spread(|c| c.metrics.get("session_rss_bytes").copied())),
+            spread(g.spread(|c| c.metrics.get("session_cgroup_bytes").copied())),
+            spread(g.spread(|c| c.metrics.get("stream_rss_bytes").copied())),
+            spread(g.spread(|c| c.metrics.get("stream_cgroup_bytes").copied())),
+            spread(g.spread(|c| c.metrics.get("session_and_stream_rss_bytes").copied())),
+            opt(g.metric("rss_mib")),
+            errors(g),
+        ));
+    }
+    s
+}
+
+fn replay(groups: &[Group]) -> String {
+    let mut s = String::from(
+        "| contestant | replay MB/s | replay events/s | first replayed event p50 / p99 µs | server CPU-µs per resumption | errors |\n|---|---|---|---|---|---|\n",
+    );
+    for g in groups {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} / {} | {} | {} |\n",
+            label(g.who),
+            spread(g.spread(|c| c.metrics.get("replay_mb_per_s").copied())),
+            opt(g.metric("replay_events_per_s")),
+            opt(g
+                .spread(|c| (c.ops > 0).then_some(c.lat.p50))
+                .map(|s| s.median)),
+            opt(g
+                .spread(|c| (c.ops > 0).then_some(c.lat.p99))
+                .map(|s| s.median)),
+            spread(g.spread(|c| (c.ops > 0).then_some(c.cpu_us_per_op))),
+            errors(g),
+        ));
+    }
+    s
+}
+
+fn storm(groups: &[Group]) -> String {
+    let mut s = String::from(
+        "| contestant | reconnects | all replayed in ms | first replayed event p50 / p99 µs | echo p99 calm → during storm µs | errors |\n|---|---|---|---|---|---|\n",
+    );
+    for g in groups {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} / {} | {} → {} | {} |\n",
+            label(g.who),
+            opt(g.metric("reconnects")),
+            spread(g.spread(|c| c.metrics.get("storm_ms").copied())),
+            opt(g.spread(|c| Some(c.lat.p50)).map(|s| s.median)),
+            opt(g.spread(|c| Some(c.lat.p99)).map(|s| s.median)),
+            opt(g.metric("echo_p99_calm_us")),
+            opt(g.metric("echo_p99_storm_us")),
+            errors(g),
+        ));
+    }
+    s
+}

@@ -1,0 +1,74 @@
+//! Spate serving the benchmark tool surface (`echo`, `calculate`, `bump`, `touch`, resource
+//! `bench://tick`) over Streamable HTTP, as the load driver in `bench/driver` expects of every
+//! contestant.
+//!
+//! ```text
+//! bench-server --listen 127.0.0.1:8080 --mode json --workers 1
+//! ```
+//!
+//! `--workers 0` runs a tokio current-thread runtime; `N` a multi-thread runtime of N workers.
+
+mod surface;
+
+use std::net::SocketAddr;
+
+use clap::{Parser, ValueEnum};
+use spate::http::{HttpConfig, McpHttp, ResponseMode};
+
+/// How a POSTed request is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// A JSON body unless something precedes the response (then SSE).
+    Json,
+    /// Always an SSE stream.
+    Sse,
+}
+
+/// Command line of `bench-server`.
+#[derive(Debug, Parser)]
+#[command(about = "Spate serving the benchmark tool surface over Streamable HTTP")]
+struct Cli {
+    /// Address to listen on (loopback only in the benchmark).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// JSON or SSE answers.
+    #[arg(long, value_enum, default_value = "json")]
+    mode: Mode,
+    /// Tokio worker threads; 0 = a current-thread runtime.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+}
+
+fn main() -> std::io::Result<()> {
+    let cli = Cli::parse();
+    let runtime = if cli.workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(cli.workers)
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(serve(cli))
+}
+
+async fn serve(cli: Cli) -> std::io::Result<()> {
+    let config = HttpConfig {
+        response_mode: match cli.mode {
+            Mode::Json => ResponseMode::Json,
+            Mode::Sse => ResponseMode::Sse,
+        },
+        // The fan-out and idle-memory workloads hold 10 000 sessions or listen streams at
+        // once; the defaults (10 000 sessions, 4096 requests in progress) would refuse some.
+        max_sessions: surface::MAX_SESSIONS,
+        max_stateless_requests: surface::MAX_SESSIONS,
+        ..HttpConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind(cli.listen).await?;
+    eprintln!("bench-server listening on {}", listener.local_addr()?);
+    McpHttp::new(surface::server(), config)
+        .serve(listener)
+        .await
+}
