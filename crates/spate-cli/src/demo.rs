@@ -13,8 +13,7 @@ use spate::server::{
 use spate_protocol::{
     ContentBlock, CreateMessageRequestParams, ElicitRequestParams, ElicitationSchema, ErrorObject,
     GetPromptResult, Implementation, Prompt, PromptArgument, PromptMessage, Resource,
-    ResourceContents, ResourceTemplate, Role, SamplingContentBlock, SamplingMessage,
-    TextResourceContents,
+    ResourceContents, ResourceTemplate, Role, SamplingMessage, TextResourceContents,
 };
 
 /// Arguments of `calculate`.
@@ -209,16 +208,11 @@ async fn ask_model(ctx: Context, Args(p): Args<AskModel>) -> Result<String, Stri
         ..Default::default()
     };
     let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
-    let text: Vec<String> = reply
-        .content
-        .blocks()
-        .iter()
-        .map(|b| match b {
-            SamplingContentBlock::Text(t) => t.text.clone(),
-            other => serde_json::to_string(other).unwrap_or_default(),
-        })
-        .collect();
-    Ok(format!("Model ({}) said: {}", reply.model, text.join(" ")))
+    Ok(format!(
+        "Model ({}) said: {}",
+        reply.model,
+        reply.content.texts().join(" ")
+    ))
 }
 
 async fn confirm_action(ctx: Context, Args(p): Args<ConfirmAction>) -> Result<String, String> {

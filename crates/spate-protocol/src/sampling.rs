@@ -169,6 +169,26 @@ impl SamplingContent {
             Self::Multiple(v) => v,
         }
     }
+
+    /// The text of the text blocks, in order (other blocks are left out).
+    ///
+    /// ```
+    /// use spate_protocol::{SamplingContent, SamplingContentBlock};
+    /// let reply = SamplingContent::Multiple(vec![
+    ///     SamplingContentBlock::text("forty"),
+    ///     SamplingContentBlock::text("two"),
+    /// ]);
+    /// assert_eq!(reply.texts().join("-"), "forty-two");
+    /// ```
+    pub fn texts(&self) -> Vec<&str> {
+        self.blocks()
+            .iter()
+            .filter_map(|b| match b {
+                SamplingContentBlock::Text(t) => Some(t.text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl From<SamplingContentBlock> for SamplingContent {

@@ -12,7 +12,7 @@ use spate::server::{Args, Context, ContextError, PromptEntry, Server, ToolEntry}
 use spate_protocol::{
     ContentBlock, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
     ElicitResult, ElicitationSchema, GetPromptResult, InputRequest, ListRootsResult, Prompt,
-    PromptMessage, RequestParams, Role, SamplingContentBlock, SamplingMessage,
+    PromptMessage, RequestParams, Role, SamplingMessage,
 };
 
 use crate::schema::{NoArgs, no_args, tool};
@@ -166,16 +166,7 @@ fn field(answer: &ElicitResult, name: &str) -> String {
 }
 
 fn model_text(reply: &CreateMessageResult) -> String {
-    reply
-        .content
-        .blocks()
-        .iter()
-        .filter_map(|b| match b {
-            SamplingContentBlock::Text(t) => Some(t.text.clone()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    reply.content.texts().join("\n")
 }
 
 /// Row 21.

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use spate::server::{Args, Context, Server, ToolEntry};
 use spate_protocol::{
     CreateMessageRequestParams, ElicitRequestParams, ElicitResult, ElicitationSchema, Role,
-    SamplingContentBlock, SamplingMessage,
+    SamplingMessage,
 };
 
 use crate::schema::{NoArgs, no_args, strings, tool};
@@ -140,16 +140,10 @@ async fn sampling(ctx: Context, Args(args): Args<SamplingArgs>) -> Result<String
         ..Default::default()
     };
     let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
-    let text: Vec<String> = reply
-        .content
-        .blocks()
-        .iter()
-        .map(|block| match block {
-            SamplingContentBlock::Text(t) => t.text.clone(),
-            other => serde_json::to_string(other).unwrap_or_default(),
-        })
-        .collect();
-    Ok(format!("LLM response: {}", text.join("\n")))
+    Ok(format!(
+        "LLM response: {}",
+        reply.content.texts().join("\n")
+    ))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

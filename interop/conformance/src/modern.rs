@@ -9,9 +9,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 use spate::server::{Args, Context, Server, ToolEntry};
-use spate_protocol::{
-    CreateMessageRequestParams, JsonObject, Role, SamplingContentBlock, SamplingMessage,
-};
+use spate_protocol::{CreateMessageRequestParams, JsonObject, Role, SamplingMessage};
 
 use crate::schema::{NoArgs, no_args, tool};
 
@@ -145,16 +143,10 @@ async fn missing_capability(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Resu
         ..Default::default()
     };
     let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
-    let text: Vec<String> = reply
-        .content
-        .blocks()
-        .iter()
-        .filter_map(|b| match b {
-            SamplingContentBlock::Text(t) => Some(t.text.clone()),
-            _ => None,
-        })
-        .collect();
-    Ok(format!("The model said: {}", text.join("\n")))
+    Ok(format!(
+        "The model said: {}",
+        reply.content.texts().join("\n")
+    ))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

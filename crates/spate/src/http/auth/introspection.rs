@@ -38,11 +38,7 @@ pub(crate) struct Introspector {
 
 impl Introspector {
     pub(crate) fn new(config: IntrospectionValidation) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
+        let http = super::outbound_client();
         Self {
             config,
             http,

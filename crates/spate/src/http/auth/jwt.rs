@@ -71,11 +71,7 @@ pub(crate) struct JwksCache {
 
 impl JwksCache {
     pub(crate) fn new(config: JwtValidation) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
+        let http = super::outbound_client();
         Self {
             config,
             http,

@@ -242,6 +242,16 @@ fn origin_of(url: &str) -> String {
     }
 }
 
+/// The HTTP client that talks to authorization servers: short timeout, no redirects (a
+/// redirect could carry a token or a key fetch elsewhere).
+pub(crate) fn outbound_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+}
+
 /// Seconds since the Unix epoch.
 pub(crate) fn now_secs() -> u64 {
     std::time::SystemTime::now()
