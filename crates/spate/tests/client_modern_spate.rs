@@ -17,7 +17,7 @@ use spate::engine::PeerError;
 use spate::http::{HttpConfig, McpHttp};
 use spate::server::{
     Args, CacheConfig, CacheHints, Context, PromptEntry, ResourceEntry, Server, ServerConfig,
-    ServerHandle, ToolEntry,
+    ServerHandle, TaskSupport, ToolEntry,
 };
 use spate::transport::Transport;
 use spate_protocol::{
@@ -40,6 +40,16 @@ struct Text {
 
 #[derive(Deserialize, JsonSchema)]
 struct Nothing {}
+
+#[derive(Deserialize, JsonSchema)]
+struct Job {
+    delay_ms: u64,
+    #[serde(default)]
+    quiet: bool,
+}
+
+/// How many `job` calls saw their cancellation and stopped.
+static CANCELLED_JOBS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The note behind `mem://note`, shared with the `write_note` tool.
 type Note = Arc<Mutex<String>>;
@@ -98,6 +108,42 @@ fn server(note: Note, config: ServerConfig) -> Server {
                     Ok::<_, String>("written")
                 }
             },
+        )
+        .tool_entry(
+            ToolEntry::new(
+                "job",
+                "asks who (unless quiet), then works delay_ms (may run as a task)",
+                |ctx: Context, Args(Job { delay_ms, quiet }): Args<Job>| async move {
+                    let mut name = serde_json::Value::Null;
+                    if !quiet {
+                        let schema = serde_json::from_value(json!({"type": "object",
+                            "properties": {"name": {"type": "string"}}}))
+                        .map_err(|e| e.to_string())?;
+                        let answer = ctx
+                            .elicit(ElicitRequestParams::form("who?", schema))
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        name = answer
+                            .content
+                            .and_then(|c| c.get("name").cloned())
+                            .unwrap_or_default();
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
+                        () = ctx.cancellation().cancelled() => {
+                            CANCELLED_JOBS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            return Err("cancelled".to_owned());
+                        }
+                    }
+                    let task = if ctx.task_id().is_some() {
+                        "as a task"
+                    } else {
+                        "in the call"
+                    };
+                    Ok::<_, String>(format!("done for {name} {task}"))
+                },
+            )
+            .task_support(TaskSupport::Optional),
         )
         .resource(ResourceEntry::dynamic(
             Resource {
@@ -212,7 +258,7 @@ async fn exercise(client: &Client, handle: &ServerHandle) {
         .into_iter()
         .map(|t| t.name)
         .collect();
-    assert_eq!(tools, ["add", "interview", "write_note"]);
+    assert_eq!(tools, ["add", "interview", "write_note", "job"]);
     let sum = client
         .call_tool("add", json!({"a": 2, "b": 40}), CallOptions::default())
         .await
@@ -370,7 +416,7 @@ async fn cached_lists_and_reads_are_dropped_by_change_notifications() {
             other => panic!("{other:?}"),
         }
     };
-    assert_eq!(tools().await, 3);
+    assert_eq!(tools().await, 4);
     assert_eq!(note_text().await, "v1");
 
     // Without a subscription nothing tells the client: the cached answers stand (ttl 60 s).
@@ -380,7 +426,7 @@ async fn cached_lists_and_reads_are_dropped_by_change_notifications() {
         "x",
         |Args(Nothing {}): Args<Nothing>| async move { Ok::<_, String>("x") },
     ));
-    assert_eq!(tools().await, 3);
+    assert_eq!(tools().await, 4);
     assert_eq!(note_text().await, "v1");
 
     // A subscription's notifications make them stale.
@@ -401,7 +447,7 @@ async fn cached_lists_and_reads_are_dropped_by_change_notifications() {
         |Args(Nothing {}): Args<Nothing>| async move { Ok::<_, String>("x") },
     ));
     next(&mut updates).await;
-    assert_eq!(tools().await, 5);
+    assert_eq!(tools().await, 6);
     client.close().await;
 }
 
@@ -455,4 +501,61 @@ async fn cancelling_a_call_stops_waiting_for_a_handler() {
     .expect("the call ends once cancelled");
     assert!(matches!(outcome, Err(PeerError::Cancelled)), "{outcome:?}");
     client.close().await;
+}
+
+#[tokio::test]
+async fn a_call_the_server_runs_as_a_task_is_followed_to_its_end() {
+    let (url, _) = serve_http(server(Note::default(), ServerConfig::default())).await;
+    let connect = |tasks: bool| {
+        Client::builder("tasker", "1")
+            .era(EraChoice::Modern)
+            .handlers(handlers())
+            .tasks(tasks)
+            .connect_http(&url, Default::default())
+    };
+    // Without the extension the same call is answered in one request (an MRTR round).
+    let plain = connect(false).await.unwrap();
+    let done = plain
+        .call_tool("job", json!({"delay_ms": 10}), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(text(&done), "done for \"Grace\" in the call");
+    plain.close().await;
+
+    // With it, the server makes a task: polled, its question answered by tasks/update.
+    let tasker = connect(true).await.unwrap();
+    let done = tasker
+        .call_tool("job", json!({"delay_ms": 10}), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(text(&done), "done for \"Grace\" as a task");
+
+    // Cancelling the call cancels the task.
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let later = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        later.cancel();
+    });
+    let options = CallOptions {
+        cancel: Some(cancel),
+        ..Default::default()
+    };
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(5),
+        tasker.call_tool("job", json!({"delay_ms": 60_000, "quiet": true}), options),
+    )
+    .await
+    .expect("the call ends once cancelled");
+    assert!(matches!(outcome, Err(PeerError::Cancelled)), "{outcome:?}");
+    // The task runs apart from the call's stream: only tasks/cancel can have stopped it.
+    let stopped = async {
+        while CANCELLED_JOBS.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), stopped)
+        .await
+        .expect("the server cancelled the task");
+    tasker.close().await;
 }

@@ -1,8 +1,9 @@
 //! Typed calls for every server method, in either era.
 //!
 //! A legacy connection sends each call as it is. A modern one stamps the envelope on it,
-//! serves list and read results from the cache while they are fresh, and drives
-//! `input_required` rounds to the end (see the `input_rounds` module).
+//! serves list and read results from the cache while they are fresh, drives
+//! `input_required` rounds to the end (see the `input_rounds` module) and follows a call
+//! the server turned into a task (see `task_follow`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,6 +113,7 @@ impl Client {
                     }
                     return Ok(raw);
                 }
+                Round::Task => return self.follow_task(envelope, &raw, &options).await,
                 Round::InputRequired => {
                     rounds += 1;
                     let limit = self.limits.max_input_rounds;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use spate_protocol::meta::SERVER_INFO_KEY;
+use spate_protocol::tasks::TASKS_EXTENSION_ID;
 use spate_protocol::{
     ClientCapabilities, DiscoverResult, ElicitationCapability, Era, Implementation,
     InitializeRequestParams, InitializeResult, JsonObject, LoggingLevel, ProtocolVersion,
@@ -61,6 +62,7 @@ pub struct ClientBuilder {
     probe_timeout: Duration,
     cache_capacity: usize,
     log_level: Option<LoggingLevel>,
+    tasks: bool,
     limits: Limits,
 }
 
@@ -75,9 +77,11 @@ impl ClientBuilder {
             probe_timeout: Duration::from_secs(5),
             cache_capacity: 256,
             log_level: None,
+            tasks: false,
             limits: Limits {
                 max_input_rounds: 8,
                 listen_buffer: 256,
+                task_wait: PeerConfig::default().max_request_timeout,
             },
         }
     }
@@ -88,8 +92,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets engine limits and timeouts.
+    /// Sets engine limits and timeouts (`max_request_timeout` also bounds how long a call
+    /// follows its task).
     pub fn config(mut self, config: PeerConfig) -> Self {
+        self.limits.task_wait = config.max_request_timeout;
         self.config = config;
         self
     }
@@ -132,6 +138,14 @@ impl ClientBuilder {
     /// [`Client::set_logging_level`] there.
     pub fn log_level(mut self, level: LoggingLevel) -> Self {
         self.log_level = Some(level);
+        self
+    }
+
+    /// Declares the 2026 tasks extension (`io.modelcontextprotocol/tasks`, default off): the
+    /// server may then run a `tools/call` as a task, which the call follows to its end
+    /// (polling `tasks/get`, answering its questions with `tasks/update`).
+    pub fn tasks(mut self, declare: bool) -> Self {
+        self.tasks = declare;
         self
     }
 
@@ -253,9 +267,15 @@ impl ClientBuilder {
     }
 
     fn envelope(&self) -> Envelope {
+        let mut capabilities = capabilities_of(&self.handlers);
+        if self.tasks {
+            let mut extensions = std::collections::BTreeMap::new();
+            extensions.insert(TASKS_EXTENSION_ID.to_owned(), JsonObject::new());
+            capabilities.extensions = Some(extensions);
+        }
         Envelope::new(
             ProtocolVersion::LATEST,
-            capabilities_of(&self.handlers),
+            capabilities,
             self.info.clone(),
             self.log_level,
         )

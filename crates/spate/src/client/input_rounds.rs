@@ -9,15 +9,18 @@
 //! `requestState` echoed byte for byte (omitted when none came). Answers are only ever for
 //! that one retry: nothing carries over to another request.
 //!
-//! A result without `resultType` is complete (servers of earlier versions send none); a
-//! value this client does not know makes the result invalid, as the spec requires.
+//! A result without `resultType` is complete (servers of earlier versions send none);
+//! `task` (a `tools/call` the server runs as a task) is followed by the `task_follow`
+//! module; any other value makes the result invalid, as the spec requires.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use spate_protocol::{InputRequest, JsonObject, ProtocolVersion, ResultType, methods};
+use spate_protocol::{
+    InputRequest, InputResponse, JsonObject, ProtocolVersion, ResultType, methods,
+};
 
 use super::handlers::ClientHandlers;
 use crate::engine::PeerError;
@@ -29,6 +32,8 @@ pub(crate) enum Round {
     Complete,
     /// The server needs answers first.
     InputRequired,
+    /// The server runs the request as a task (2026 tasks extension): follow it.
+    Task,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +57,7 @@ pub(crate) fn round_of(method: &str, result: &RawValue) -> Result<Round, PeerErr
     match kind.result_type {
         None | Some(ResultType::Complete) => Ok(Round::Complete),
         Some(ResultType::InputRequired) if allows_input(method) => Ok(Round::InputRequired),
+        Some(ResultType::Task) if method == methods::TOOLS_CALL => Ok(Round::Task),
         Some(ResultType::InputRequired) => Err(PeerError::Malformed(format!(
             "{method} answered input_required, which only tools/call, resources/read and prompts/get may"
         ))),
@@ -87,17 +93,14 @@ pub(crate) async fn prepare_retry(
             "{method}: an input_required result with neither inputRequests nor requestState"
         )));
     }
-    let mut responses = JsonObject::new();
+    let mut requests = Vec::new();
     for (key, request) in asked.input_requests.unwrap_or_default() {
         let request: InputRequest = serde_json::from_value(request)
             .map_err(|e| PeerError::Malformed(format!("{method}: input request {key:?}: {e}")))?;
-        let asked_for = request.method();
-        let response = handlers.answer_input(request, version).await.map_err(|e| {
-            PeerError::Malformed(format!(
-                "{method}: the client could not answer input request {key:?} ({asked_for}): {}",
-                e.message
-            ))
-        })?;
+        requests.push((key, request));
+    }
+    let mut responses = JsonObject::new();
+    for (key, response) in answer_all(handlers, version, method, requests).await? {
         let response = serde_json::to_value(response)
             .map_err(|e| PeerError::Malformed(format!("{method}: input response: {e}")))?;
         responses.insert(key, response);
@@ -112,6 +115,28 @@ pub(crate) async fn prepare_retry(
         None => params.remove("requestState"),
     };
     Ok(())
+}
+
+/// Answers input requests one after the other with the client's handlers (`what` names
+/// the request or task they belong to, for errors).
+pub(crate) async fn answer_all(
+    handlers: &ClientHandlers,
+    version: ProtocolVersion,
+    what: &str,
+    requests: Vec<(String, InputRequest)>,
+) -> Result<Vec<(String, InputResponse)>, PeerError> {
+    let mut responses = Vec::with_capacity(requests.len());
+    for (key, request) in requests {
+        let asked_for = request.method();
+        let response = handlers.answer_input(request, version).await.map_err(|e| {
+            PeerError::Malformed(format!(
+                "{what}: the client could not answer input request {key:?} ({asked_for}): {}",
+                e.message
+            ))
+        })?;
+        responses.push((key, response));
+    }
+    Ok(responses)
 }
 
 #[cfg(test)]
@@ -133,7 +158,7 @@ mod tests {
                 json!({"resultType": "input_required"}),
                 Some(Round::InputRequired),
             ),
-            (json!({"resultType": "task"}), None),
+            (json!({"resultType": "task"}), Some(Round::Task)),
             (json!({"resultType": "later"}), None),
             (json!({"resultType": 3}), None),
         ];
@@ -142,6 +167,7 @@ mod tests {
             assert_eq!(got, expected, "{result}");
         }
         assert!(round_of("tools/list", &raw(json!({"resultType": "input_required"}))).is_err());
+        assert!(round_of("prompts/get", &raw(json!({"resultType": "task"}))).is_err());
     }
 
     #[tokio::test]

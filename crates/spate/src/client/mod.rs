@@ -9,8 +9,9 @@
 //! once one is set) in `params._meta`; an `input_required` result is answered with the
 //! registered handlers and the request sent again, round after round (bounded by
 //! [`ClientBuilder::max_input_rounds`]); results with cache hints are kept for their
-//! `ttlMs` ([`ClientBuilder::result_cache`]); and [`Client::listen`] opens a
-//! `subscriptions/listen` stream.
+//! `ttlMs` ([`ClientBuilder::result_cache`]); [`Client::listen`] opens a
+//! `subscriptions/listen` stream; and a client that declares the tasks extension
+//! ([`ClientBuilder::tasks`]) follows a call the server runs as a task to its end.
 //!
 //! ```no_run
 //! use spate::client::{Client, EraChoice, StdioCommand};
@@ -39,6 +40,7 @@ mod listen;
 mod result_cache;
 mod session;
 mod stdio_process;
+mod task_follow;
 
 use std::sync::Arc;
 
@@ -67,6 +69,8 @@ pub type NotificationStream = broadcast::Receiver<Notification>;
 struct Limits {
     max_input_rounds: usize,
     listen_buffer: usize,
+    /// How long a call may follow its task.
+    task_wait: std::time::Duration,
 }
 
 /// A connected client: initialized (legacy) or having discovered the server (modern).
