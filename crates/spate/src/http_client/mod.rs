@@ -68,6 +68,14 @@
 //!
 //! [`ClientBuilder::connect_http`]: crate::client::ClientBuilder::connect_http
 //! [`Client::server`]: crate::client::Client::server
+//! [`open`]: crate::http_client::open
+//! [`Transport`]: crate::transport::Transport
+//! [`HttpClientHandle`]: crate::http_client::HttpClientHandle
+//! [`HttpClientOptions::max_retry`]: crate::http_client::HttpClientOptions::max_retry
+//! [`HttpClientOptions::max_reconnect_attempts`]: crate::http_client::HttpClientOptions::max_reconnect_attempts
+//! [`HTTP_ERROR`]: crate::http_client::HTTP_ERROR
+//! [`STREAM_LOST`]: crate::http_client::STREAM_LOST
+//! [`HttpTransportMode::LegacySse`]: crate::http_client::HttpTransportMode::LegacySse
 
 mod frames;
 mod legacy;
