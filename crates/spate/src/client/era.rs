@@ -10,7 +10,8 @@
 //! the client runs `initialize` instead. The fallback is never keyed to one error code.
 //!
 //! Over HTTP the decision is remembered per origin for the life of the process, so the next
-//! connection to a legacy server skips the probe.
+//! connection to a legacy server skips the probe; a connection that fails forgets it, so the
+//! one after probes again (the server may have changed).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
