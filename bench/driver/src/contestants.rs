@@ -2,6 +2,7 @@
 //! supports.
 
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -149,10 +150,11 @@ impl Programs {
             }
             Who::Ts => {
                 let (node, dir) = self.ts.as_ref().ok_or("no TypeScript server")?;
+                let dir = dir.canonicalize()?;
                 cmd.arg(node)
                     .arg(dir.join("server.mjs"))
                     .args(["--listen", &listen, "--mode", mode])
-                    .current_dir(dir)
+                    .current_dir(&dir)
                     .env("NODE_ENV", "production");
             }
             Who::Python => {
@@ -161,6 +163,14 @@ impl Programs {
                     .arg(script)
                     .args(["--listen", &listen, "--mode", mode]);
             }
+        }
+        // The server dies with the driver, however the driver ends.
+        // SAFETY: prctl is async-signal-safe and touches only the child being started.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
         }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())

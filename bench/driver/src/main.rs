@@ -63,6 +63,9 @@ struct MatrixArgs {
     /// Workloads to run (W1,…,W6,storm); default: all.
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
+    /// Only the variants whose description contains this text.
+    #[arg(long)]
+    only: Option<String>,
     /// Warm-up seconds per time-based run.
     #[arg(long, default_value_t = 2.0)]
     warmup: f64,

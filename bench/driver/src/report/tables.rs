@@ -32,6 +32,19 @@ fn not_run(workload: &str, variant: &str, who: Who) -> Option<&'static str> {
     }
 }
 
+/// The cause of a contestant's failures in a workload, where it is known.
+fn known_cause(workload: &str, who: Who) -> Option<&'static str> {
+    match (workload, who) {
+        ("W6" | "storm", Who::Ts) => Some(
+            "the SDK's `InMemoryEventStore` (from its examples; the SDK ships no other) replays events sorted by id, and its ids are `<stream>_<millisecond>_<random>`: events sent within one millisecond come back in random order",
+        ),
+        ("W6" | "storm", Who::Rmcp) => Some(
+            "`LocalSessionManager` without an event store: a `Last-Event-ID` resumption of a call that has finished ends without replaying the rest of it",
+        ),
+        _ => None,
+    }
+}
+
 fn num(v: f64) -> String {
     if v.abs() >= 100.0 {
         format!("{v:.0}")
@@ -75,6 +88,11 @@ pub fn all(r: &Results) -> String {
             "W6" => replay(&groups),
             _ => storm(&groups),
         });
+        for g in groups.iter().filter(|g| g.errors() > 0) {
+            if let Some(cause) = known_cause(workload, g.who) {
+                s.push_str(&format!("- {} failed: {cause}\n", label(g.who)));
+            }
+        }
         for who in Who::ALL {
             if groups.iter().all(|g| g.who != who) {
                 if let Some(why) = not_run(workload, variant, who) {

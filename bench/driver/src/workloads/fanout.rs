@@ -75,13 +75,14 @@ pub async fn run(ctx: &Ctx, style: Style, n: usize, rounds: u32) -> Outcome {
         let (target, board, gate) = (ctx.target.clone(), board.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
             let permit = gate.acquire_owned().await;
-            match subscribe(&target, style).await {
-                Ok(client) => {
+            match tokio::time::timeout(Duration::from_secs(30), subscribe(&target, style)).await {
+                Err(_) => board.failed("subscriber setup took longer than 30 s"),
+                Ok(Err(e)) => board.failed(format!("subscriber setup: {e}")),
+                Ok(Ok(client)) => {
                     board.ready.fetch_add(1, Ordering::AcqRel);
                     drop(permit);
                     receive(client, &board).await;
                 }
-                Err(e) => board.failed(format!("subscriber setup: {e}")),
             }
         }));
     }

@@ -1,7 +1,8 @@
 //! W6 resumption: a `bump` of M progress events on an SSE answer, dropped after the first
 //! `DROP_AFTER` events; once the call has finished, `GET` with `Last-Event-ID` must replay the
 //! rest — every progress event once, in order, then the response. Also the reconnect storm:
-//! R such streams resumed at the same moment, beside a session measuring `echo` latency.
+//! R such streams resumed at the same moment, beside a session measuring `echo` latency
+//! (one call per millisecond; its server CPU is part of the storm's).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +16,18 @@ use crate::stats::Lat;
 pub const DROP_AFTER: u32 = 10;
 /// Time the server gets to finish the call after the drop.
 const SETTLE: Duration = Duration::from_millis(300);
+/// The storm's latency probe sends one `echo` per period (so it adds ≤ 1 000 req/s).
+const PROBE_PERIOD: Duration = Duration::from_millis(1);
+/// Longest a cut or a resumption may take before it counts as failed.
+const STEP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// `f`, failed if it takes longer than [`STEP_TIMEOUT`].
+async fn bounded<T>(what: &str, f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    match tokio::time::timeout(STEP_TIMEOUT, f).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("{what} did not finish within {} s", STEP_TIMEOUT.as_secs()).into()),
+    }
+}
 
 /// A call cut off after `DROP_AFTER` events: its session and the last event id seen.
 struct Cut {
@@ -120,7 +133,7 @@ pub async fn replay(ctx: &Ctx, m: u32, pad: usize, trials: u32) -> Outcome {
     let mut cpu_ns = 0;
     let t0 = Instant::now();
     for _ in 0..trials {
-        let cut = match cut(&ctx.target, m, pad).await {
+        let cut = match bounded("the cut call", cut(&ctx.target, m, pad)).await {
             Ok(c) => c,
             Err(e) => {
                 out.fail(format!("cut: {e}"));
@@ -129,7 +142,7 @@ pub async fn replay(ctx: &Ctx, m: u32, pad: usize, trials: u32) -> Outcome {
         };
         tokio::time::sleep(SETTLE).await;
         let cpu0 = ctx.probe.cpu_ns();
-        match resume(&ctx.target, &cut, m).await {
+        match bounded("the resumption", resume(&ctx.target, &cut, m)).await {
             Ok(r) => {
                 cpu_ns += ctx.probe.cpu_ns().saturating_sub(cpu0);
                 out.ops += 1;
@@ -155,7 +168,7 @@ pub async fn replay(ctx: &Ctx, m: u32, pad: usize, trials: u32) -> Outcome {
 }
 
 /// The storm: `r` cut calls resumed at once, while one session measures `echo` latency.
-pub async fn storm(ctx: &Ctx, r: usize, m: u32) -> Outcome {
+pub async fn storm(ctx: &Ctx, r: usize, m: u32, pad: usize) -> Outcome {
     let mut out = Outcome::default();
     let gate = Arc::new(tokio::sync::Semaphore::new(32));
     let mut prepared = Vec::new();
@@ -163,7 +176,7 @@ pub async fn storm(ctx: &Ctx, r: usize, m: u32) -> Outcome {
         let (target, gate) = (ctx.target.clone(), gate.clone());
         prepared.push(tokio::spawn(async move {
             let _p = gate.acquire_owned().await;
-            cut(&target, m, 100).await
+            bounded("the cut call", cut(&target, m, pad)).await
         }));
     }
     let mut cuts = Vec::new();
@@ -194,13 +207,16 @@ pub async fn storm(ctx: &Ctx, r: usize, m: u32) -> Outcome {
             break;
         }
         before.record(t.elapsed());
+        tokio::time::sleep(PROBE_PERIOD.saturating_sub(t.elapsed())).await;
     }
     let cpu0 = ctx.probe.cpu_ns();
     let t0 = Instant::now();
     let mut resumers = Vec::new();
     for c in &cuts {
         let (target, c) = (ctx.target.clone(), c.clone());
-        resumers.push(tokio::spawn(async move { resume(&target, &c, m).await }));
+        resumers.push(tokio::spawn(async move {
+            bounded("the resumption", resume(&target, &c, m)).await
+        }));
     }
     let mut during = Lat::default();
     while resumers.iter().any(|h| !h.is_finished()) && t0.elapsed() < Duration::from_secs(60) {
@@ -210,6 +226,7 @@ pub async fn storm(ctx: &Ctx, r: usize, m: u32) -> Outcome {
             break;
         }
         during.record(t.elapsed());
+        tokio::time::sleep(PROBE_PERIOD.saturating_sub(t.elapsed())).await;
     }
     for h in resumers {
         match h.await {
