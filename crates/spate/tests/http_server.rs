@@ -140,11 +140,39 @@ async fn json_answers_switch_to_sse_when_progress_comes_first() {
         3
     );
     assert_eq!(methods[3]["result"]["content"][0]["text"], "slow done 3");
-    // The response ends the stream, and a stream delivered to the end is freed at once.
+    // The response ends the stream...
     assert!(
         r.chunk().await.unwrap().is_none(),
         "the stream must end after the response"
     );
+    // ...but written is not received: a client that lost the tail in transit can still
+    // resume from any event it did get, and gets exactly the rest.
+    let resumed = s
+        .client
+        .get(format!("{}/mcp", s.base))
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .header("last-event-id", events[1].id.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), StatusCode::OK);
+    let mut resumed = resumed;
+    let replayed = read_events(&mut resumed, 3, Duration::from_secs(5)).await;
+    let replayed_ids: Vec<_> = replayed.iter().map(|e| e.id.clone()).collect();
+    let original_ids: Vec<_> = events[2..].iter().map(|e| e.id.clone()).collect();
+    assert_eq!(
+        replayed_ids, original_ids,
+        "exactly the events after the one named"
+    );
+    // The session's end frees its streams.
+    s.client
+        .delete(format!("{}/mcp", s.base))
+        .header("mcp-session-id", &session)
+        .send()
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(s.http.stream_count(), Some(0));
 }

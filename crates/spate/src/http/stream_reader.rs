@@ -110,9 +110,9 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
             return None; // the stream goes on; the client resumes it with Last-Event-ID
         }
         if s.finished {
-            // Every event, the last included, went out: nothing left to resume, free it now
-            // instead of after the grace period (which is for readers that drop early).
-            s.reader.log.remove(&s.key).await;
+            // Every event, the last included, was written to the socket, which is not the
+            // same as received: the client may still resume from any of them, so the stream
+            // is kept for the grace period (or until the session ends), not freed here.
             return None;
         }
         if s.reader.session.closed.is_cancelled() {
