@@ -9,7 +9,7 @@ use crate::contestants::Who;
 
 const BAR: f64 = 14.0;
 const GAP: f64 = 18.0;
-const LEFT: f64 = 250.0;
+const LEFT: f64 = 290.0;
 const PANEL: f64 = 330.0;
 const TOP: f64 = 56.0;
 
