@@ -33,6 +33,9 @@ pub struct Machine {
     pub started: String,
     /// See `started`.
     pub finished: String,
+    /// The commit measured (`git describe --always --dirty`), if known.
+    #[serde(default)]
+    pub commit: Option<String>,
     /// The operator's note on the conditions.
     pub note: Option<String>,
 }
@@ -99,6 +102,12 @@ impl Machine {
             load_end: 0.0,
             started: now(),
             finished: String::new(),
+            commit: Command::new("git")
+                .args(["describe", "--always", "--dirty"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()),
             note,
         }
     }

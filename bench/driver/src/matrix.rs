@@ -143,8 +143,7 @@ impl Plan {
             replay_trials: 2,
             storm_r: 10,
             // Streams larger than the socket buffers: the server cannot have written them
-            // to the end before the client drops (a fully written but unread stream is freed
-            // at once by Spate today, so its resumption gets 404: bench/README.md).
+            // to the end before the client drops (bench/README.md, "The smoke run").
             storm_pad: 4_000,
             open_rate: 200.0,
             many: 4,

@@ -186,6 +186,9 @@ fn header(r: &Results) -> String {
         "- run from {} to {}; 1-minute load average {:.2} at the start, {:.2} at the end\n",
         m.started, m.finished, m.load_start, m.load_end
     ));
+    if let Some(commit) = &m.commit {
+        s.push_str(&format!("- commit measured: `{commit}`\n"));
+    }
     if let Some(note) = &m.note {
         s.push_str(&format!("- {note}\n"));
     }
