@@ -144,6 +144,9 @@ impl StreamLog {
 #[derive(Debug, Default)]
 pub struct MemoryEventLog {
     streams: Mutex<HashMap<String, StreamLog>>,
+    /// Finished streams in the order they finished, the first to go when the log is full
+    /// (may name streams already gone; those are skipped). Always locked after `streams`.
+    finished: Mutex<VecDeque<String>>,
     retention: Retention,
 }
 
@@ -152,6 +155,7 @@ impl MemoryEventLog {
     pub fn new(retention: Retention) -> Self {
         Self {
             streams: Mutex::new(HashMap::new()),
+            finished: Mutex::new(VecDeque::new()),
             retention,
         }
     }
@@ -175,6 +179,8 @@ impl MemoryEventLog {
             log.completed_at
                 .is_none_or(|t| now.duration_since(t) <= self.retention.completed_grace)
         });
+        let mut finished = lock(&self.finished);
+        finished.retain(|k| streams.contains_key(k));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StreamLog>> {
@@ -184,18 +190,24 @@ impl MemoryEventLog {
     }
 }
 
-/// Makes room for one stream: the longest-finished one, else the one with the oldest event.
-fn evict_one(streams: &mut HashMap<String, StreamLog>) {
+/// Makes room for one stream: the longest-finished one (in amortised constant time, from
+/// the queue of finished streams), else — all streams live — the one with the oldest event.
+fn evict_one(streams: &mut HashMap<String, StreamLog>, finished: &mut VecDeque<String>) {
+    while let Some(key) = finished.pop_front() {
+        if streams
+            .get(&key)
+            .is_some_and(|log| log.completed_at.is_some())
+        {
+            if let Some(log) = streams.remove(&key) {
+                log.news.notify_waiters();
+            }
+            return;
+        }
+    }
     let victim = streams
         .iter()
-        .filter_map(|(k, log)| log.completed_at.map(|t| (t, k)))
+        .filter_map(|(k, log)| log.events.front().map(|(_, at)| (*at, k)))
         .min()
-        .or_else(|| {
-            streams
-                .iter()
-                .filter_map(|(k, log)| log.events.front().map(|(_, at)| (*at, k)))
-                .min()
-        })
         .map(|(_, k)| k.clone());
     if let Some(key) = victim {
         if let Some(log) = streams.remove(&key) {
@@ -204,12 +216,20 @@ fn evict_one(streams: &mut HashMap<String, StreamLog>) {
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl EventLog for MemoryEventLog {
     fn append(&self, stream: &str, events: Vec<NewEvent>) -> BoxFuture<'_, Result<u64, LogError>> {
         let now = Instant::now();
         let mut streams = self.lock();
-        if !streams.contains_key(stream) && streams.len() >= self.retention.max_streams.max(1) {
-            evict_one(&mut streams);
+        let mut finished = lock(&self.finished);
+        let cap = self.retention.max_streams.max(1);
+        if !streams.contains_key(stream) && streams.len() >= cap {
+            evict_one(&mut streams, &mut finished);
         }
         let log = streams
             .entry(stream.to_owned())
@@ -217,8 +237,9 @@ impl EventLog for MemoryEventLog {
         for event in events {
             let seq = log.next_seq;
             log.next_seq += 1;
-            if event.last {
+            if event.last && log.completed_at.is_none() {
                 log.completed_at = Some(now);
+                finished.push_back(stream.to_owned());
             }
             log.events.push_back((
                 StoredEvent {
@@ -233,6 +254,10 @@ impl EventLog for MemoryEventLog {
         log.trim(&self.retention, now);
         log.news.notify_waiters();
         let last = log.next_seq - 1;
+        if finished.len() > 2 * cap {
+            // Drop the names of streams already gone, so the queue stays bounded.
+            finished.retain(|k| streams.contains_key(k));
+        }
         Box::pin(async move { Ok(last) })
     }
 
