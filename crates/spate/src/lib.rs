@@ -14,5 +14,6 @@ pub mod engine;
 pub mod http;
 /// Connect to MCP servers over Streamable HTTP, or HTTP+SSE for old servers.
 pub mod http_client;
+pub mod oauth;
 pub mod server;
 pub mod transport;

@@ -13,6 +13,8 @@
 //! suite asks (its checks then report what was not done). Exit status 1 means the flow itself
 //! failed (connection, protocol error, unexpected result), with the reason on stderr.
 
+mod client_auth;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -68,6 +70,10 @@ fn era_of(version: Option<&str>) -> EraChoice {
 }
 
 async fn run(scenario: &str, era: EraChoice, url: &str) -> Result<(), String> {
+    if client_auth::handles(scenario) {
+        let context = std::env::var(CONTEXT_VAR).ok();
+        return client_auth::run(scenario, era, url, context.as_deref()).await;
+    }
     match scenario {
         "initialize" => {
             let client = connect(url, era, answering()).await?;

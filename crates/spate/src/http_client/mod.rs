@@ -96,6 +96,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::oauth::OAuthClient;
 use crate::transport::{InboundFrame, Transport};
 
 /// JSON-RPC error code of a request whose HTTP exchange failed (an HTTP error status, a
@@ -137,6 +138,12 @@ pub enum HttpTransportKind {
 pub struct HttpClientOptions {
     /// Sent as `Authorization: Bearer <token>` on every request.
     pub bearer_token: Option<String>,
+    /// OAuth: its access token is sent on every request (instead of `bearer_token`), and a
+    /// `401` or `403 insufficient_scope` runs [`OAuthClient::authorize`] and sends the
+    /// request again.
+    ///
+    /// [`OAuthClient::authorize`]: crate::oauth::OAuthClient::authorize
+    pub oauth: Option<Arc<OAuthClient>>,
     /// Extra headers sent on every request.
     pub headers: HeaderMap,
     /// Which transport to speak (default: Streamable HTTP with fallback).
@@ -173,6 +180,7 @@ impl Default for HttpClientOptions {
     fn default() -> Self {
         Self {
             bearer_token: None,
+            oauth: None,
             headers: HeaderMap::new(),
             mode: HttpTransportMode::Auto,
             max_message_size: 16 * 1024 * 1024,
@@ -250,11 +258,25 @@ impl Conn {
         self.state().generation
     }
 
-    /// A request with the connection's fixed headers (auth, extra headers).
+    /// A request with the connection's fixed headers (auth, extra headers) and the current
+    /// OAuth access token.
     fn request(&self, method: reqwest::Method, url: &Url) -> reqwest::RequestBuilder {
-        self.http
+        let rb = self
+            .http
             .request(method, url.clone())
-            .headers(self.headers.clone())
+            .headers(self.headers.clone());
+        match self.oauth_token() {
+            Some(token) => match bearer(&token) {
+                Ok(value) => rb.header(AUTHORIZATION, value),
+                Err(_) => rb,
+            },
+            None => rb,
+        }
+    }
+
+    /// The OAuth access token requests carry now.
+    fn oauth_token(&self) -> Option<String> {
+        self.options.oauth.as_ref().and_then(|o| o.access_token())
     }
 
     /// Adds the session and protocol-version headers; returns the generation they belong
@@ -370,6 +392,14 @@ impl Link {
     }
 }
 
+/// An `Authorization: Bearer` value, marked sensitive.
+fn bearer(token: &str) -> Result<HeaderValue, HttpClientError> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|e| HttpClientError::InvalidHeader(e.to_string()))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
 /// The first few hundred bytes of an error body, as text.
 async fn snippet(mut response: reqwest::Response) -> String {
     const MAX: usize = 512;
@@ -480,10 +510,7 @@ pub fn open(
     }
     let mut headers = options.headers.clone();
     if let Some(token) = &options.bearer_token {
-        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|e| HttpClientError::InvalidHeader(e.to_string()))?;
-        value.set_sensitive(true);
-        headers.insert(AUTHORIZATION, value);
+        headers.insert(AUTHORIZATION, bearer(token)?);
     }
     let http = reqwest::Client::builder()
         .connect_timeout(options.connect_timeout)

@@ -19,6 +19,7 @@ use super::{
     Conn, HTTP_ERROR, HttpTransportKind, HttpTransportMode, Link, SESSION_HEADER, STREAM_LOST,
     VERSION_HEADER, legacy, lock, spawn_until,
 };
+use crate::oauth::{Challenge, OAuthClient};
 use crate::transport::OutboundFrame;
 
 /// The result of one POST and what it was sent with.
@@ -26,6 +27,8 @@ pub(super) struct Sent {
     response: Result<reqwest::Response, reqwest::Error>,
     generation: u64,
     with_session: bool,
+    /// The OAuth access token it carried.
+    token: Option<String>,
 }
 
 /// Reads the engine's outgoing frames and sends each one; ends the session when the engine
@@ -156,6 +159,7 @@ async fn decide(link: &Link, bytes: Bytes, out: Outgoing, permit: OwnedSemaphore
 /// POSTs a message: a modern request with its request-metadata headers and no session,
 /// anything else with the current session headers.
 async fn post(conn: &Conn, body: &Bytes, out: &Outgoing) -> Sent {
+    let token = conn.oauth_token();
     let rb = conn
         .request(reqwest::Method::POST, &conn.url)
         .header(ACCEPT, "application/json, text/event-stream")
@@ -172,6 +176,7 @@ async fn post(conn: &Conn, body: &Bytes, out: &Outgoing) -> Sent {
         response: rb.send().await,
         generation,
         with_session,
+        token,
     }
 }
 
@@ -210,6 +215,7 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
         None => post(conn, bytes, out).await,
     };
     let mut retried = false;
+    let mut authorizations = 0;
     loop {
         let response = match sent.response {
             Ok(response) => response,
@@ -221,6 +227,22 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
             }
         };
         let status = response.status();
+        if let Some((oauth, challenge)) = auth_challenge(conn, &response, authorizations) {
+            authorizations += 1;
+            match oauth.authorize(&challenge, sent.token.as_deref()).await {
+                Ok(()) => {
+                    sent = post(conn, bytes, out).await;
+                    continue;
+                }
+                Err(e) => {
+                    let message =
+                        format!("HTTP {status} from {}; authorization failed: {e}", conn.url);
+                    let data = serde_json::json!({"httpStatus": status.as_u16()});
+                    link.fail(&out.requests, HTTP_ERROR, &message, data).await;
+                    return;
+                }
+            }
+        }
         if status == StatusCode::NOT_FOUND && sent.with_session && !out.initialize && !retried {
             retried = true;
             match renew(link, sent.generation).await {
@@ -246,6 +268,9 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
             return;
         }
         if out.initialize {
+            conn.state()
+                .kind
+                .get_or_insert(HttpTransportKind::Streamable);
             if let Err(message) = capture_session(conn, &response) {
                 link.fail(&out.requests, HTTP_ERROR, &message, serde_json::json!({}))
                     .await;
@@ -264,6 +289,25 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
             open_standalone(link, sent.generation).await;
         }
         return;
+    }
+}
+
+/// The challenge to answer by authorizing, when the connection has OAuth, the answer is a
+/// `401` or a `403 insufficient_scope`, and the request has not used up its authorizations.
+fn auth_challenge<'a>(
+    conn: &'a Conn,
+    response: &reqwest::Response,
+    authorizations: u32,
+) -> Option<(&'a OAuthClient, Challenge)> {
+    let oauth = conn.options.oauth.as_deref()?;
+    if authorizations >= oauth.max_authorizations() {
+        return None;
+    }
+    let challenge = Challenge::from_headers(response.headers());
+    match response.status() {
+        StatusCode::UNAUTHORIZED => Some((oauth, challenge)),
+        StatusCode::FORBIDDEN if challenge.insufficient_scope() => Some((oauth, challenge)),
+        _ => None,
     }
 }
 
