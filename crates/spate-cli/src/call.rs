@@ -1,5 +1,6 @@
 //! `spate call` and `spate tools`: talk to any MCP server and print what it says.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use spate_protocol::{
     CallToolResult, ContentBlock, LoggingLevel, LoggingMessageNotificationParams, methods,
 };
 
+use crate::login::OAuthArgs;
 use crate::tool_args;
 
 /// Where the server is and how to reach it.
@@ -30,6 +32,8 @@ pub struct TargetArgs {
         conflicts_with = "stdio"
     )]
     bearer_token: Option<String>,
+    #[command(flatten)]
+    oauth: OAuthArgs,
     /// Give up on a call after this many seconds without progress.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -119,8 +123,15 @@ async fn connect(target: &TargetArgs, server: &[String]) -> Result<Client, Strin
             "{url:?} is not an http(s) URL; to launch a server command use --stdio -- <command…>"
         ));
     }
+    // OAuth unless a token is given: stored tokens are used, and a 401 starts a browser
+    // login when a user is at the terminal.
+    let oauth = match target.bearer_token {
+        Some(_) => None,
+        None => target.oauth.client(url, std::io::stdin().is_terminal())?,
+    };
     let options = HttpClientOptions {
         bearer_token: target.bearer_token.clone(),
+        oauth,
         mode: if target.sse {
             HttpTransportMode::LegacySse
         } else {

@@ -2,6 +2,7 @@
 
 mod call;
 mod demo;
+mod login;
 mod serve;
 mod tool_args;
 
@@ -30,6 +31,11 @@ enum Command {
     Call(call::CallArgs),
     /// List a server's tools: `spate tools URL` or `spate tools --stdio -- <server command…>`.
     Tools(call::ToolsArgs),
+    /// Authorize with an OAuth-protected server (browser + a one-shot 127.0.0.1 listener,
+    /// or --client-id/--client-secret --client-credentials) and keep its tokens.
+    Login(login::LoginArgs),
+    /// Forget the tokens and client registration kept for a server.
+    Logout(login::LoginArgs),
 }
 
 #[tokio::main]
@@ -46,6 +52,8 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args).await,
         Command::Call(args) => call::run_call(args).await,
         Command::Tools(args) => call::run_tools(args).await,
+        Command::Login(args) => login::run_login(args).await,
+        Command::Logout(args) => login::run_logout(args).await,
     };
     match outcome {
         Ok(code) => code,

@@ -2,57 +2,9 @@
 //! `spate serve --listen 127.0.0.1:0` child process: Streamable HTTP, the old HTTP+SSE
 //! transport (`--sse`), and bearer tokens.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod served;
 
-const BIN: &str = env!("CARGO_BIN_EXE_spate");
-
-/// A `spate serve --listen` child, killed on drop.
-struct Served {
-    child: Child,
-    /// `http://127.0.0.1:PORT`
-    origin: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Served {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start spate serve");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    lines.read_line(&mut line).expect("announcement");
-    let start = line.find("http://").expect("serve announces its URL");
-    let rest = &line[start..];
-    let end = rest.find("/mcp").expect("the endpoint is /mcp");
-    let origin = rest[..end].to_owned();
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.lines() {});
-    Served { child, origin }
-}
-
-fn spate(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("SPATE_BEARER_TOKEN")
-        .envs(env.iter().copied())
-        .output()
-        .expect("run spate")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use served::{serve, spate, text};
 
 #[test]
 fn call_over_streamable_http_shows_the_result_progress_and_logs() {
