@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
+use super::authorize;
 use super::frames::Outgoing;
 use super::sse::{SseItem, SseParser};
 use super::stream::{PostStream, deliver, is_event_stream};
@@ -16,10 +17,10 @@ use crate::transport::InboundFrame;
 pub(super) async fn open(link: &Link) -> Result<(), String> {
     let conn = &link.conn;
     let limit = conn.options.connect_timeout;
-    let request = conn
-        .request(reqwest::Method::GET, &conn.url)
-        .header(ACCEPT, "text/event-stream")
-        .send();
+    let request = authorize::send(conn, || {
+        conn.request(reqwest::Method::GET, &conn.url)
+            .header(ACCEPT, "text/event-stream")
+    });
     let response = tokio::time::timeout(limit, request)
         .await
         .map_err(|_| format!("GET timed out after {limit:?}"))?
@@ -119,15 +120,16 @@ pub(super) async fn send(link: Link, bytes: Bytes, out: Outgoing, _permit: Owned
             .await;
         return;
     };
-    let request = conn
-        .request(reqwest::Method::POST, &endpoint)
-        .header(CONTENT_TYPE, "application/json")
-        .body(bytes);
-    match request.send().await {
+    let sent = authorize::send(conn, || {
+        conn.request(reqwest::Method::POST, &endpoint)
+            .header(CONTENT_TYPE, "application/json")
+            .body(bytes.clone())
+    });
+    match sent.await {
         Ok(response) if response.status().is_success() => {}
         Ok(response) => link.fail_status(&out.requests, response).await,
         Err(e) => {
-            let message = format!("HTTP request to {endpoint} failed: {e}");
+            let message = e.to_string();
             link.fail(&out.requests, HTTP_ERROR, &message, serde_json::json!({}))
                 .await;
         }

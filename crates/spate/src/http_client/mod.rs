@@ -77,6 +77,7 @@
 //! [`STREAM_LOST`]: crate::http_client::STREAM_LOST
 //! [`HttpTransportMode::LegacySse`]: crate::http_client::HttpTransportMode::LegacySse
 
+mod authorize;
 mod frames;
 mod legacy;
 mod request_headers;

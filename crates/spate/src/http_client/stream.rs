@@ -9,6 +9,7 @@ use http::header::{ACCEPT, CONTENT_TYPE};
 use spate_protocol::RequestId;
 
 use super::Link;
+use super::authorize::{self, SendError};
 use super::frames;
 use super::sse::{SseItem, SseParser};
 use super::streamable::{fail_lost, renew_in_background};
@@ -162,23 +163,26 @@ pub(super) async fn run(
         attempts += 1;
         tokio::time::sleep(wait).await;
         wait = backoff(cursor.retry, attempts, options.max_retry);
-        let mut rb = conn
-            .request(reqwest::Method::GET, &conn.url)
-            .header(ACCEPT, "text/event-stream");
-        if let Some(id) = &cursor.last_event_id {
-            rb = rb.header("last-event-id", id);
-        }
-        let (rb, _, _) = conn.with_session(rb);
-        let sent = rb.send().await;
+        let sent = authorize::send(conn, || {
+            let mut rb = conn
+                .request(reqwest::Method::GET, &conn.url)
+                .header(ACCEPT, "text/event-stream");
+            if let Some(id) = &cursor.last_event_id {
+                rb = rb.header("last-event-id", id);
+            }
+            conn.with_session(rb).0
+        })
+        .await;
         if let Some(opened) = opened.take() {
             let _ = opened.send(());
         }
         let response = match sent {
             Ok(response) => response,
-            Err(e) => {
+            Err(SendError::Network(e)) => {
                 tracing::debug!("reconnecting an SSE stream failed: {e}");
                 continue;
             }
+            Err(SendError::Authorization(e)) => return give_up(link, kind, &e).await,
         };
         let status = response.status();
         if status.is_success() && is_event_stream(&response) {

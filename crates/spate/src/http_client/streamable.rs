@@ -13,13 +13,13 @@ use spate_protocol::RequestId;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
+use super::authorize;
 use super::frames::{self, Outgoing};
 use super::stream::{self, PostStream, StreamKind};
 use super::{
     Conn, HTTP_ERROR, HttpTransportKind, HttpTransportMode, Link, SESSION_HEADER, STREAM_LOST,
     VERSION_HEADER, legacy, lock, spawn_until,
 };
-use crate::oauth::{Challenge, OAuthClient};
 use crate::transport::OutboundFrame;
 
 /// The result of one POST and what it was sent with.
@@ -227,7 +227,7 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
             }
         };
         let status = response.status();
-        if let Some((oauth, challenge)) = auth_challenge(conn, &response, authorizations) {
+        if let Some((oauth, challenge)) = authorize::challenge(conn, &response, authorizations) {
             authorizations += 1;
             match oauth.authorize(&challenge, sent.token.as_deref()).await {
                 Ok(()) => {
@@ -289,25 +289,6 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
             open_standalone(link, sent.generation).await;
         }
         return;
-    }
-}
-
-/// The challenge to answer by authorizing, when the connection has OAuth, the answer is a
-/// `401` or a `403 insufficient_scope`, and the request has not used up its authorizations.
-fn auth_challenge<'a>(
-    conn: &'a Conn,
-    response: &reqwest::Response,
-    authorizations: u32,
-) -> Option<(&'a OAuthClient, Challenge)> {
-    let oauth = conn.options.oauth.as_deref()?;
-    if authorizations >= oauth.max_authorizations() {
-        return None;
-    }
-    let challenge = Challenge::from_headers(response.headers());
-    match response.status() {
-        StatusCode::UNAUTHORIZED => Some((oauth, challenge)),
-        StatusCode::FORBIDDEN if challenge.insufficient_scope() => Some((oauth, challenge)),
-        _ => None,
     }
 }
 

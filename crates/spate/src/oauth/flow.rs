@@ -173,12 +173,7 @@ impl OAuthClient {
         let advertised = challenge.resource_metadata.as_deref();
         match discovery::protected_resource(&self.http, &self.server, advertised).await? {
             Some(prm) => {
-                let issuer = prm.authorization_servers.first().ok_or_else(|| {
-                    OAuthError::Discovery("the resource names no authorization server".into())
-                })?;
-                let metadata = discovery::auth_server(&self.http, issuer)
-                    .await?
-                    .ok_or_else(|| OAuthError::Discovery(format!("no metadata for {issuer}")))?;
+                let metadata = self.first_auth_server(&prm.authorization_servers).await?;
                 Ok(Found {
                     resource: prm.resource.unwrap_or_else(|| self.key.clone()),
                     metadata,
@@ -198,6 +193,24 @@ impl OAuthClient {
                 })
             }
         }
+    }
+
+    /// The metadata of the first of the resource's authorization servers that has any (in
+    /// the resource's order; one that fails or has none is passed over).
+    async fn first_auth_server(
+        &self,
+        issuers: &[String],
+    ) -> Result<AuthServerMetadata, OAuthError> {
+        let mut why = OAuthError::Discovery("the resource names no authorization server".into());
+        for issuer in issuers {
+            match discovery::auth_server(&self.http, issuer).await {
+                Ok(Some(metadata)) => return Ok(metadata),
+                Ok(None) => why = OAuthError::Discovery(format!("no metadata for {issuer}")),
+                Err(e) => why = e,
+            }
+            tracing::debug!("authorization server {issuer} passed over: {why}");
+        }
+        Err(why)
     }
 
     /// The scopes to request (module docs, 4); `None` to send no `scope`.

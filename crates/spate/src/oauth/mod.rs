@@ -13,8 +13,9 @@
 //! 1. reads the challenge ([`Challenge`]); fetches the Protected Resource Metadata from the
 //!    advertised URL, else the path-inserted well-known URL, else the root one; refuses a
 //!    `resource` that is not this server (same origin, path a prefix of the server's);
-//! 2. fetches the metadata of the first authorization server (RFC 8414, then OpenID, with
-//!    path insertion) and refuses it when its `issuer` differs from the one asked for; a
+//! 2. fetches the metadata of the resource's authorization servers in order (RFC 8414, then
+//!    OpenID, with path insertion) and takes the first that has metadata whose `issuer` is
+//!    the one asked for (one naming another issuer is refused, the next tried); a
 //!    server without metadata is its own authorization server (2025-03-26), with the default
 //!    `/authorize`, `/token` and `/register` when that has none either;
 //! 3. tries the refresh token (not for a step-up); else gets a client identity (pre-registered,

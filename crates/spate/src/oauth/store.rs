@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::OAuthError;
 use super::token::TokenSet;
 
-/// A client's registration at one authorization server.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+/// A client's registration at one authorization server. `Debug` shows no secret.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ClientRegistration {
     /// The issuer of the authorization server it belongs to (never reused at another).
     pub issuer: String,
@@ -24,6 +24,20 @@ pub struct ClientRegistration {
     /// The token-endpoint authentication method it registered with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_method: Option<String>,
+}
+
+impl std::fmt::Debug for ClientRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientRegistration")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "…"))
+            .field(
+                "token_endpoint_auth_method",
+                &self.token_endpoint_auth_method,
+            )
+            .finish()
+    }
 }
 
 /// What is kept for one MCP server.
@@ -210,5 +224,29 @@ mod tests {
         store.remove("http://s/mcp").unwrap();
         assert_eq!(store.load("http://s/mcp").unwrap(), None);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn debug_shows_neither_secret_nor_tokens() {
+        let auth = StoredAuth {
+            client: Some(ClientRegistration {
+                issuer: "https://as.example".into(),
+                client_id: "id-1".into(),
+                client_secret: Some("s3cret-value".into()),
+                token_endpoint_auth_method: None,
+            }),
+            tokens: Some(TokenSet {
+                access_token: "acc-token-value".into(),
+                refresh_token: Some("ref-token-value".into()),
+                expires_at: None,
+                scope: None,
+            }),
+            scope: None,
+        };
+        let shown = format!("{auth:?}");
+        assert!(shown.contains("id-1"), "{shown}");
+        for secret in ["s3cret-value", "acc-token-value", "ref-token-value"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 }
