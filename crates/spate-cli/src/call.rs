@@ -16,7 +16,7 @@ use crate::tool_args;
 
 /// Where the server is and how to reach it.
 #[derive(Debug, Args)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// Launch the server as a child process and talk over its stdin/stdout
     /// (`-- <server command…>`); without it the first word is the server's URL.
     #[arg(long)]
@@ -94,7 +94,8 @@ pub struct ToolsArgs {
     words: Vec<String>,
 }
 
-async fn connect(target: &TargetArgs, server: &[String]) -> Result<Client, String> {
+/// Connects to the server `server` names (a URL, or with `--stdio` a command) as `target` says.
+pub(crate) async fn connect(target: &TargetArgs, server: &[String]) -> Result<Client, String> {
     let config = spate::engine::PeerConfig {
         request_timeout: Duration::from_secs(target.timeout),
         ..Default::default()

@@ -5,6 +5,7 @@ mod demo;
 mod login;
 mod serve;
 mod tool_args;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,10 @@ enum Command {
     Login(login::LoginArgs),
     /// Forget the tokens and client registration kept for a server.
     Logout(login::LoginArgs),
+    /// Print a server's resource updates and list changes as they happen:
+    /// `spate watch URL --resource URI…` (2026-07-28: `subscriptions/listen`; legacy:
+    /// `resources/subscribe` and the session's stream).
+    Watch(watch::WatchArgs),
 }
 
 #[tokio::main]
@@ -54,6 +59,7 @@ async fn main() -> ExitCode {
         Command::Tools(args) => call::run_tools(args).await,
         Command::Login(args) => login::run_login(args).await,
         Command::Logout(args) => login::run_logout(args).await,
+        Command::Watch(args) => watch::run_watch(args).await,
     };
     match outcome {
         Ok(code) => code,
