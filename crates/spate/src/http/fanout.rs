@@ -49,7 +49,7 @@ async fn deliver(registry: &SessionRegistry, event: &ServerEvent) {
     let data = Bytes::from(Message::from(event.notification()).encode());
     let log = registry.log();
     for session in targets {
-        if session.closed.is_cancelled() {
+        if session.is_closed() {
             continue;
         }
         let event = NewEvent {

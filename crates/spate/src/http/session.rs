@@ -9,7 +9,6 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use rand::RngCore;
 use spate_protocol::RequestId;
-use tokio_util::sync::CancellationToken;
 
 use super::event_log::{EventLog, NewEvent};
 use crate::engine::{AttachedPeer, FrameSink};
@@ -36,8 +35,9 @@ pub struct HttpSession {
     active: AtomicUsize,
     /// The 2024-11-05 transport: everything goes on the one SSE stream.
     pub legacy: bool,
-    /// Cancelled when the session has ended.
-    pub closed: CancellationToken,
+    /// Set when the session has ended. Nothing waits on it: ending a session removes its
+    /// streams from the log, which wakes their readers.
+    closed: AtomicBool,
 }
 
 impl std::fmt::Debug for HttpSession {
@@ -96,7 +96,7 @@ impl HttpSession {
     /// Hands a decoded frame to the engine: notifications are handled, requests started,
     /// when this returns. `false` once the session has ended.
     pub async fn deliver(&self, frame: InboundFrame) -> bool {
-        !self.closed.is_cancelled() && self.peer.receive(frame).await
+        !self.is_closed() && self.peer.receive(frame).await
     }
 
     /// Marks the session in use until the returned guard drops.
@@ -110,8 +110,13 @@ impl HttpSession {
         (self.active.load(Ordering::Acquire) == 0).then(|| *lock(&self.last_used))
     }
 
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     fn close(&self) {
-        self.closed.cancel();
+        self.closed.store(true, Ordering::Release);
         self.peer.close();
     }
 }
@@ -221,7 +226,7 @@ impl SessionRegistry {
                 last_used: Mutex::new(Instant::now()),
                 active: AtomicUsize::new(0),
                 legacy,
-                closed: CancellationToken::new(),
+                closed: AtomicBool::new(false),
             }
         });
         lock(&self.sessions).insert(session.id.clone(), session.clone());
@@ -292,7 +297,7 @@ impl FrameSink for SessionSink {
             let Some(session) = self.session.upgrade() else {
                 return false;
             };
-            if session.closed.is_cancelled() {
+            if session.is_closed() {
                 return false;
             }
             let (stream, last) = stream_of(&session, &frame.route);
