@@ -8,10 +8,12 @@
 mod config;
 mod error;
 mod handler;
+mod outbound;
 mod peer;
 mod run;
 
 pub use config::PeerConfig;
 pub use error::PeerError;
 pub use handler::{Handler, RequestContext};
-pub use peer::{Peer, PeerHandle, ProgressCallback, ProgressUpdate, RequestOptions};
+pub use outbound::FrameSink;
+pub use peer::{AttachedPeer, Peer, PeerHandle, ProgressCallback, ProgressUpdate, RequestOptions};

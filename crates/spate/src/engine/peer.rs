@@ -13,12 +13,13 @@ use spate_protocol::{
     CancelledNotificationParams, ErrorObject, Message, Notification, ProgressToken, Request,
     RequestId, Response, methods,
 };
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{Handler, PeerConfig, PeerError};
-use crate::transport::{OutboundFrame, Route, Transport};
+use super::outbound::Outbound;
+use super::{FrameSink, Handler, PeerConfig, PeerError};
+use crate::transport::{InboundFrame, OutboundFrame, Route, Transport};
 
 /// One progress notification for a request this side sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +69,7 @@ pub(super) struct ProgressRoute {
 
 pub(super) struct Shared {
     pub(super) config: PeerConfig,
-    pub(super) outbound: mpsc::Sender<OutboundFrame>,
+    pub(super) outbound: Outbound,
     next_id: AtomicI64,
     pending: Mutex<HashMap<RequestId, oneshot::Sender<Outcome>>>,
     progress: Mutex<HashMap<ProgressToken, ProgressRoute>>,
@@ -100,18 +101,68 @@ pub struct Peer {
 impl Peer {
     /// Starts driving a transport with a handler. Must be called inside a tokio runtime.
     pub fn spawn(transport: Transport, handler: Arc<dyn Handler>, config: PeerConfig) -> Peer {
-        let shared = Arc::new(Shared {
-            config,
-            outbound: transport.outbound,
-            next_id: AtomicI64::new(1),
-            pending: Mutex::new(HashMap::new()),
-            progress: Mutex::new(HashMap::new()),
-            in_flight: Mutex::new(HashMap::new()),
-            closed: CancellationToken::new(),
-        });
-        let handle = PeerHandle { shared };
+        let handle = PeerHandle::new(Outbound::Channel(transport.outbound), config);
         let task = tokio::spawn(super::run::run(handle.clone(), transport.inbound, handler));
         Peer { handle, task }
+    }
+
+    /// A peer without a task of its own: the caller hands it each inbound frame
+    /// ([`AttachedPeer::receive`]) and its outgoing frames go straight into `sink`. For
+    /// transports whose connections are mostly idle (HTTP sessions): nothing runs, and
+    /// nothing is queued, between messages.
+    pub fn attach(
+        sink: Arc<dyn FrameSink>,
+        handler: Arc<dyn Handler>,
+        config: PeerConfig,
+    ) -> AttachedPeer {
+        AttachedPeer {
+            handle: PeerHandle::new(Outbound::Sink(sink), config),
+            handler,
+        }
+    }
+}
+
+/// A peer driven by its transport instead of a task (see [`Peer::attach`]).
+pub struct AttachedPeer {
+    /// Sends to the other side.
+    pub handle: PeerHandle,
+    handler: Arc<dyn Handler>,
+}
+
+impl std::fmt::Debug for AttachedPeer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachedPeer").finish_non_exhaustive()
+    }
+}
+
+impl AttachedPeer {
+    /// Handles one inbound frame as the read loop of [`Peer::spawn`] would: notifications and
+    /// responses before this returns, requests on tasks of their own. `false` once closed.
+    pub async fn receive(&self, frame: InboundFrame) -> bool {
+        if self.handle.is_closed() {
+            return false;
+        }
+        super::run::receive(&self.handle, &self.handler, frame).await;
+        true
+    }
+
+    /// Ends the connection as [`Peer::spawn`]'s loop does when its input ends: at once when
+    /// no handler is running, else running handlers get the grace period (on a task of its
+    /// own). Idempotent.
+    pub fn close(&self) {
+        if self.handle.is_closed() {
+            return;
+        }
+        super::run::begin_shutdown(&self.handle);
+        if self.handle.in_flight_count() == 0 {
+            super::run::finish_shutdown(&self.handle, &self.handler);
+            return;
+        }
+        let (peer, handler) = (self.handle.clone(), self.handler.clone());
+        tokio::spawn(async move {
+            super::run::drain(&peer).await;
+            super::run::finish_shutdown(&peer, &handler);
+        });
     }
 }
 
@@ -133,6 +184,19 @@ impl Drop for PendingGuard<'_> {
 }
 
 impl PeerHandle {
+    fn new(outbound: Outbound, config: PeerConfig) -> Self {
+        let shared = Arc::new(Shared {
+            config,
+            outbound,
+            next_id: AtomicI64::new(1),
+            pending: Mutex::new(HashMap::new()),
+            progress: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+            closed: CancellationToken::new(),
+        });
+        Self { shared }
+    }
+
     /// Sends a request with typed params and waits for its result.
     pub async fn request<P: Serialize + ?Sized>(
         &self,
@@ -260,11 +324,7 @@ impl PeerHandle {
             bytes: Vec::new(),
             route: Route::Disconnect(request.clone()),
         };
-        self.shared
-            .outbound
-            .send(frame)
-            .await
-            .map_err(|_| PeerError::Closed)
+        self.put(frame).await
     }
 
     /// Sends any message not tied to a request, waiting while the outbound queue is full.
@@ -278,11 +338,14 @@ impl PeerHandle {
             bytes: message.encode(),
             route,
         };
-        self.shared
-            .outbound
-            .send(frame)
-            .await
-            .map_err(|_| PeerError::Closed)
+        self.put(frame).await
+    }
+
+    pub(super) async fn put(&self, frame: OutboundFrame) -> Result<(), PeerError> {
+        match self.shared.outbound.send(frame).await {
+            true => Ok(()),
+            false => Err(PeerError::Closed),
+        }
     }
 
     /// Whether the connection has closed.
@@ -323,7 +386,7 @@ impl PeerHandle {
             bytes: Message::from(note).encode(),
             route: Route::Standalone,
         };
-        let _ = self.shared.outbound.try_send(frame);
+        self.shared.outbound.send_now(frame);
     }
 
     /// Delivers a response from the peer to whoever waits for it; unknown ids are late and dropped.

@@ -25,28 +25,31 @@ pub(super) async fn run(
     handler: Arc<dyn Handler>,
 ) {
     while let Some(frame) = inbound.recv().await {
-        match frame {
-            InboundFrame::TooLarge { limit } => {
-                let error = ErrorObject::new(
-                    error_code::INVALID_REQUEST,
-                    format!("Invalid Request: message exceeds the maximum size of {limit} bytes"),
-                );
-                refuse(&peer, Response::error(None, error)).await;
-            }
-            InboundFrame::Decoded(Frame::Single(message)) => {
-                dispatch(&peer, &handler, message, None).await
-            }
-            InboundFrame::Decoded(Frame::Batch(items)) => {
-                handle_batch(&peer, &handler, items).await
-            }
-            InboundFrame::Bytes(bytes) => match decode(&bytes) {
-                Err(e) => refuse(&peer, e.to_response()).await,
-                Ok(Frame::Single(message)) => dispatch(&peer, &handler, message, None).await,
-                Ok(Frame::Batch(items)) => handle_batch(&peer, &handler, items).await,
-            },
-        }
+        receive(&peer, &handler, frame).await;
     }
     shutdown(&peer, &handler).await;
+}
+
+/// Handles one inbound frame: notifications and responses at once, requests on their own task.
+pub(super) async fn receive(peer: &PeerHandle, handler: &Arc<dyn Handler>, frame: InboundFrame) {
+    match frame {
+        InboundFrame::TooLarge { limit } => {
+            let error = ErrorObject::new(
+                error_code::INVALID_REQUEST,
+                format!("Invalid Request: message exceeds the maximum size of {limit} bytes"),
+            );
+            refuse(peer, Response::error(None, error)).await;
+        }
+        InboundFrame::Decoded(Frame::Single(message)) => {
+            dispatch(peer, handler, message, None).await
+        }
+        InboundFrame::Decoded(Frame::Batch(items)) => handle_batch(peer, handler, items).await,
+        InboundFrame::Bytes(bytes) => match decode(&bytes) {
+            Err(e) => refuse(peer, e.to_response()).await,
+            Ok(Frame::Single(message)) => dispatch(peer, handler, message, None).await,
+            Ok(Frame::Batch(items)) => handle_batch(peer, handler, items).await,
+        },
+    }
 }
 
 /// Answers a frame that could not be read: an error not tied to any request.
@@ -100,11 +103,7 @@ async fn handle_batch(
             // The batch's answers travel as one frame, on the route of its first request.
             let route = first_id.map_or(Route::Standalone, Route::Response);
             let bytes = serde_json::to_vec(&answers).unwrap_or_default();
-            let _ = peer
-                .shared
-                .outbound
-                .send(OutboundFrame { bytes, route })
-                .await;
+            let _ = peer.put(OutboundFrame { bytes, route }).await;
         }
     });
 }
@@ -250,15 +249,30 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 
 /// The peer has gone (or stopped sending): let running handlers answer within the grace
 /// period, cancel the rest, and fail what this side was still waiting for.
-async fn shutdown(peer: &PeerHandle, handler: &Arc<dyn Handler>) {
+pub(super) async fn shutdown(peer: &PeerHandle, handler: &Arc<dyn Handler>) {
+    begin_shutdown(peer);
+    drain(peer).await;
+    finish_shutdown(peer, handler);
+}
+
+/// Fails what this side waits for and marks the connection closed.
+pub(super) fn begin_shutdown(peer: &PeerHandle) {
     peer.fail_all_pending();
     // Handlers awaiting an answer from the peer would wait forever: signal closure first so
     // their outgoing requests fail fast with `Closed`.
     peer.shared.closed.cancel();
+}
+
+/// Waits, within the grace period, for running handlers to answer.
+pub(super) async fn drain(peer: &PeerHandle) {
     let deadline = tokio::time::Instant::now() + peer.shared.config.shutdown_grace;
     while peer.in_flight_count() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+}
+
+/// Cancels the handlers still running and tells the handler the connection has ended.
+pub(super) fn finish_shutdown(peer: &PeerHandle, handler: &Arc<dyn Handler>) {
     for token in lock(&peer.shared.in_flight).values() {
         token.cancel();
     }

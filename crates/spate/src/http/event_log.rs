@@ -139,6 +139,9 @@ impl StreamLog {
     }
 }
 
+/// Names of finished streams the queue may hold beyond twice the streams held.
+const FINISHED_SLACK: usize = 1024;
+
 /// The in-memory event log: for one process, tests and the default of `spate serve` until the
 /// durable backends arrive.
 #[derive(Debug, Default)]
@@ -254,8 +257,10 @@ impl EventLog for MemoryEventLog {
         log.trim(&self.retention, now);
         log.news.notify_waiters();
         let last = log.next_seq - 1;
-        if finished.len() > 2 * cap {
-            // Drop the names of streams already gone, so the queue stays bounded.
+        if finished.len() > 2 * streams.len().max(FINISHED_SLACK) {
+            // Drop the names of streams already gone (removed after a JSON answer, ended
+            // with their session), so the queue stays proportional to the streams held, not
+            // to the cap; compacting after it doubles keeps this amortised constant time.
             finished.retain(|k| streams.contains_key(k));
         }
         Box::pin(async move { Ok(last) })
@@ -415,5 +420,16 @@ mod tests {
         assert_eq!(log.stream_count(), 2);
         assert!(!log.read_after("done", 0, 1).await.unwrap().known);
         assert!(log.read_after("open", 0, 1).await.unwrap().known);
+    }
+
+    #[tokio::test]
+    async fn names_of_removed_streams_do_not_pile_up() {
+        let log = MemoryEventLog::default();
+        for i in 0..10_000 {
+            let key = format!("s{i}");
+            log.append(&key, vec![ev("answer", true)]).await.unwrap();
+            log.remove(&key).await;
+        }
+        assert!(lock(&log.finished).len() <= 2 * FINISHED_SLACK + 1);
     }
 }

@@ -21,6 +21,7 @@
 pub mod auth;
 mod config;
 pub mod event_log;
+mod fanout;
 mod legacy_sse;
 mod modern;
 mod reply;

@@ -2,34 +2,31 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use rand::RngCore;
 use spate_protocol::RequestId;
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 use super::event_log::{EventLog, NewEvent};
+use crate::engine::{AttachedPeer, FrameSink};
 use crate::server::{Server, SessionState};
-use crate::transport::{InboundFrame, OutboundFrame, Route, Transport};
-
-/// Frames buffered between the HTTP handlers and a session's engine, each way.
-const SESSION_QUEUE: usize = 256;
-/// Outbound frames appended to the log in one batch at most.
-const APPEND_BATCH: usize = 64;
+use crate::transport::{InboundFrame, OutboundFrame, Route};
 
 /// The stream number of a session's standalone (GET) stream.
 pub const STANDALONE: u64 = 0;
 
-/// One MCP session over HTTP.
+/// One MCP session over HTTP. It runs no task of its own: the HTTP handlers hand its engine
+/// each inbound message, and what the engine sends goes straight into the event log, on the
+/// stream of its exchange; server events reach it through the registry's fan-out.
 pub struct HttpSession {
     /// The `Mcp-Session-Id`.
     pub id: String,
     /// What the server negotiated with this client.
     pub state: Arc<SessionState>,
-    inbound: Mutex<Option<mpsc::Sender<InboundFrame>>>,
+    peer: AttachedPeer,
     request_streams: Mutex<HashMap<RequestId, u64>>,
     next_stream: AtomicU64,
     /// Whether a standalone GET stream is attached now.
@@ -38,8 +35,9 @@ pub struct HttpSession {
     active: AtomicUsize,
     /// The 2024-11-05 transport: everything goes on the one SSE stream.
     pub legacy: bool,
-    /// Cancelled when the session has ended.
-    pub closed: CancellationToken,
+    /// Set when the session has ended. Nothing waits on it: ending a session removes its
+    /// streams from the log, which wakes their readers.
+    closed: AtomicBool,
 }
 
 impl std::fmt::Debug for HttpSession {
@@ -95,13 +93,10 @@ impl HttpSession {
         Ok(stream)
     }
 
-    /// Hands a decoded frame to the engine, waiting while it is busy.
+    /// Hands a decoded frame to the engine: notifications are handled, requests started,
+    /// when this returns. `false` once the session has ended.
     pub async fn deliver(&self, frame: InboundFrame) -> bool {
-        let sender = lock(&self.inbound).clone();
-        match sender {
-            Some(tx) => tx.send(frame).await.is_ok(),
-            None => false,
-        }
+        !self.is_closed() && self.peer.receive(frame).await
     }
 
     /// Marks the session in use until the returned guard drops.
@@ -115,9 +110,14 @@ impl HttpSession {
         (self.active.load(Ordering::Acquire) == 0).then(|| *lock(&self.last_used))
     }
 
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     fn close(&self) {
-        lock(&self.inbound).take();
-        self.closed.cancel();
+        self.closed.store(true, Ordering::Release);
+        self.peer.close();
     }
 }
 
@@ -142,6 +142,8 @@ pub struct SessionRegistry {
     log: Arc<dyn EventLog>,
     max_sessions: usize,
     ttl: Duration,
+    /// Whether the fan-out of server events runs (started with the first session).
+    fanout_started: AtomicBool,
 }
 
 impl SessionRegistry {
@@ -158,6 +160,7 @@ impl SessionRegistry {
             log,
             max_sessions: max_sessions.max(1),
             ttl,
+            fanout_started: AtomicBool::new(false),
         })
     }
 
@@ -169,6 +172,15 @@ impl SessionRegistry {
     /// A live session by id.
     pub fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
         lock(&self.sessions).get(id).cloned()
+    }
+
+    /// The live sessions `keep` selects (the fan-out's targets).
+    pub(super) fn select(&self, keep: impl Fn(&HttpSession) -> bool) -> Vec<Arc<HttpSession>> {
+        lock(&self.sessions)
+            .values()
+            .filter(|s| keep(s))
+            .cloned()
+            .collect()
     }
 
     /// Sessions alive now.
@@ -195,28 +207,29 @@ impl SessionRegistry {
             tracing::info!("session cap reached: evicting least recently used idle session");
             self.end(&victim);
         }
-        let (in_tx, inbound) = mpsc::channel(SESSION_QUEUE);
-        let (outbound, out_rx) = mpsc::channel(SESSION_QUEUE);
-        let (_peer, state) = self.server.serve_session(Transport { inbound, outbound });
-        let session = Arc::new(HttpSession {
-            id: new_session_id(),
-            state,
-            inbound: Mutex::new(Some(in_tx)),
-            request_streams: Mutex::new(HashMap::new()),
-            next_stream: AtomicU64::new(STANDALONE + 1),
-            standalone_attached: AtomicBool::new(false),
-            last_used: Mutex::new(Instant::now()),
-            active: AtomicUsize::new(0),
-            legacy,
-            closed: CancellationToken::new(),
+        if !self.fanout_started.swap(true, Ordering::AcqRel) {
+            super::fanout::start(self, self.server.subscribe_events());
+        }
+        let session = Arc::new_cyclic(|me: &Weak<HttpSession>| {
+            let sink = Arc::new(SessionSink {
+                session: me.clone(),
+                log: self.log.clone(),
+            });
+            let (peer, state) = self.server.serve_attached(sink);
+            HttpSession {
+                id: new_session_id(),
+                state,
+                peer,
+                request_streams: Mutex::new(HashMap::new()),
+                next_stream: AtomicU64::new(STANDALONE + 1),
+                standalone_attached: AtomicBool::new(false),
+                last_used: Mutex::new(Instant::now()),
+                active: AtomicUsize::new(0),
+                legacy,
+                closed: AtomicBool::new(false),
+            }
         });
         lock(&self.sessions).insert(session.id.clone(), session.clone());
-        tokio::spawn(route_outbound(
-            Arc::downgrade(&session),
-            session.closed.clone(),
-            self.log.clone(),
-            out_rx,
-        ));
         Ok(session)
     }
 
@@ -260,62 +273,47 @@ impl SessionRegistry {
 
 /// 128 random bits as 32 lowercase hex characters (visible ASCII, as the spec requires).
 fn new_session_id() -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    id
 }
 
-/// Moves a session's outbound frames into the event log, each on the stream of its exchange.
-/// Appends are batched; order within a stream is kept.
-async fn route_outbound(
-    session: std::sync::Weak<HttpSession>,
-    closed: CancellationToken,
+/// Where a session's engine sends: each frame is appended to the event log at once, on the
+/// stream of its exchange, so a sender's order within a stream is kept without a queue.
+struct SessionSink {
+    session: Weak<HttpSession>,
     log: Arc<dyn EventLog>,
-    mut frames: mpsc::Receiver<OutboundFrame>,
-) {
-    let mut batch = Vec::with_capacity(APPEND_BATCH);
-    loop {
-        let first = tokio::select! {
-            f = frames.recv() => f,
-            () = closed.cancelled() => None,
-        };
-        let Some(first) = first else { return };
-        batch.push(first);
-        while batch.len() < APPEND_BATCH {
-            match frames.try_recv() {
-                Ok(f) => batch.push(f),
-                Err(_) => break,
+}
+
+impl FrameSink for SessionSink {
+    fn send(&self, frame: OutboundFrame) -> BoxFuture<'_, bool> {
+        Box::pin(async move {
+            let Some(session) = self.session.upgrade() else {
+                return false;
+            };
+            if session.is_closed() {
+                return false;
             }
-        }
-        let Some(session) = session.upgrade() else {
-            return;
-        };
-        // Group consecutive frames of the same stream into one append.
-        let mut pending: Option<(u64, Vec<NewEvent>)> = None;
-        for frame in batch.drain(..) {
             let (stream, last) = stream_of(&session, &frame.route);
             let event = NewEvent {
                 disconnect: !frame.is_message(),
                 data: Bytes::from(frame.bytes),
                 last,
             };
-            match &mut pending {
-                Some((s, events)) if *s == stream => events.push(event),
-                _ => {
-                    if let Some((s, events)) = pending.take() {
-                        append(&log, &session, s, events).await;
-                    }
-                    pending = Some((stream, vec![event]));
-                }
-            }
-        }
-        if let Some((s, events)) = pending {
-            append(&log, &session, s, events).await;
-        }
+            append(&self.log, &session, stream, vec![event]).await;
+            true
+        })
     }
 }
 
-async fn append(
+/// Appends events to one of a session's streams; a failing log is reported, not fatal.
+pub(super) async fn append(
     log: &Arc<dyn EventLog>,
     session: &HttpSession,
     stream: u64,

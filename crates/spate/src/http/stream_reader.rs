@@ -63,6 +63,8 @@ struct State {
     finished: bool,
     /// The server asked to end this connection (not the stream) once the queue is out.
     hang_up: bool,
+    /// The last read reached the newest event: wait before reading again.
+    caught_up: bool,
     _active: ActiveGuard,
 }
 
@@ -90,6 +92,7 @@ impl StreamReader {
             held: None,
             finished: false,
             hang_up: false,
+            caught_up: false,
             _active: active,
         };
         let body = futures_util::stream::unfold(state, next_chunk);
@@ -115,8 +118,12 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
             // is kept for the grace period (or until the session ends), not freed here.
             return None;
         }
-        if s.reader.session.closed.is_cancelled() {
+        if s.reader.session.is_closed() {
             return None;
+        }
+        if std::mem::take(&mut s.caught_up) {
+            wait(&mut s).await;
+            continue;
         }
         let r = &s.reader;
         let batch = match r.log.read_after(&s.key, r.cursor, READ_BATCH).await {
@@ -136,6 +143,7 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
             )));
         }
         if !batch.events.is_empty() {
+            let newest = batch.last_seq;
             for event in batch.events {
                 s.reader.cursor = event.seq;
                 if event.disconnect {
@@ -164,16 +172,21 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
                 }
                 s.queue.push_back(chunk);
             }
+            s.caught_up = s.reader.cursor >= newest;
             continue;
         }
-        let started = Instant::now();
-        tokio::select! {
-            () = r.log.wait_after(&s.key, r.cursor, r.keep_alive) => {}
-            () = r.session.closed.cancelled() => return None,
-        }
-        if started.elapsed() >= r.keep_alive {
-            s.queue.push_back(sse::comment("keep-alive"));
-        }
+        wait(&mut s).await;
+    }
+}
+
+/// Waits for the stream's next event, queueing a keep-alive comment if none came in time.
+async fn wait(s: &mut State) {
+    let r = &s.reader;
+    let started = Instant::now();
+    // Ending the session removes its streams, which ends this wait too.
+    r.log.wait_after(&s.key, r.cursor, r.keep_alive).await;
+    if started.elapsed() >= r.keep_alive {
+        s.queue.push_back(sse::comment("keep-alive"));
     }
 }
 

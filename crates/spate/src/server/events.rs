@@ -1,8 +1,10 @@
-//! Server-wide events (catalog changes, resource updates) fanned out to each connection.
+//! Server-wide events (catalog changes, resource updates) and who hears them: each stdio
+//! (or other task-driven) connection forwards them itself; HTTP sessions get them from one
+//! fan-out (`http::fanout`) that encodes each event once.
 
 use std::sync::Arc;
 
-use spate_protocol::{FitVersion, ResourceUpdatedNotificationParams, methods};
+use spate_protocol::{FitVersion, Notification, ResourceUpdatedNotificationParams, methods};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::ServerHandle;
@@ -23,6 +25,51 @@ pub(crate) enum ServerEvent {
     },
 }
 
+impl ServerEvent {
+    /// Whether a connection in `state` hears this event: it has finished initializing, and
+    /// subscribed to the resource or owns the task the event is about.
+    pub(crate) fn concerns(&self, state: &SessionState) -> bool {
+        if !state.is_initialized() {
+            return false;
+        }
+        match self {
+            Self::ToolsChanged | Self::ResourcesChanged | Self::PromptsChanged => true,
+            Self::ResourceUpdated(uri) => state.is_subscribed(uri),
+            Self::TaskChanged { owner, .. } => {
+                owner.as_deref().is_some_and(|o| state.owns_tasks_of(o))
+            }
+        }
+    }
+
+    /// The notification announcing this event (the same for every connection).
+    pub(crate) fn notification(&self) -> Notification {
+        match self {
+            Self::ToolsChanged => list_changed(methods::NOTIFICATIONS_TOOLS_LIST_CHANGED),
+            Self::ResourcesChanged => list_changed(methods::NOTIFICATIONS_RESOURCES_LIST_CHANGED),
+            Self::PromptsChanged => list_changed(methods::NOTIFICATIONS_PROMPTS_LIST_CHANGED),
+            Self::ResourceUpdated(uri) => {
+                let params = ResourceUpdatedNotificationParams {
+                    uri: uri.clone(),
+                    ..Default::default()
+                };
+                Notification::new(methods::NOTIFICATIONS_RESOURCES_UPDATED, &params)
+            }
+            Self::TaskChanged { task, .. } => {
+                let mut params = spate_protocol::TaskStatusNotificationParams {
+                    task: (**task).clone(),
+                    meta: None,
+                };
+                params.fit_version(spate_protocol::ProtocolVersion::V2025_11_25);
+                Notification::new(methods::NOTIFICATIONS_TASKS_STATUS, &params)
+            }
+        }
+    }
+}
+
+fn list_changed(method: &str) -> Notification {
+    Notification::new(method, &serde_json::json!({}))
+}
+
 /// Forwards server events to one connection until it closes, filtered by what the client
 /// subscribed to and by whether it has finished initializing.
 pub(crate) fn forward(server: ServerHandle, state: Arc<SessionState>, peer: PeerHandle) {
@@ -41,54 +88,7 @@ pub(crate) fn forward(server: ServerHandle, state: Arc<SessionState>, peer: Peer
                 }
                 Err(RecvError::Closed) => return,
             };
-            if !state.is_initialized() {
-                continue;
-            }
-            let sent = match event {
-                ServerEvent::ToolsChanged => {
-                    peer.notify(
-                        methods::NOTIFICATIONS_TOOLS_LIST_CHANGED,
-                        &serde_json::json!({}),
-                    )
-                    .await
-                }
-                ServerEvent::ResourcesChanged => {
-                    peer.notify(
-                        methods::NOTIFICATIONS_RESOURCES_LIST_CHANGED,
-                        &serde_json::json!({}),
-                    )
-                    .await
-                }
-                ServerEvent::PromptsChanged => {
-                    peer.notify(
-                        methods::NOTIFICATIONS_PROMPTS_LIST_CHANGED,
-                        &serde_json::json!({}),
-                    )
-                    .await
-                }
-                ServerEvent::ResourceUpdated(uri) if state.is_subscribed(&uri) => {
-                    let params = ResourceUpdatedNotificationParams {
-                        uri,
-                        ..Default::default()
-                    };
-                    peer.notify(methods::NOTIFICATIONS_RESOURCES_UPDATED, &params)
-                        .await
-                }
-                ServerEvent::ResourceUpdated(_) => Ok(()),
-                ServerEvent::TaskChanged { task, owner }
-                    if owner.as_deref() == Some(state.task_owner()) =>
-                {
-                    let mut params = spate_protocol::TaskStatusNotificationParams {
-                        task: *task,
-                        meta: None,
-                    };
-                    params.fit_version(spate_protocol::ProtocolVersion::V2025_11_25);
-                    peer.notify(methods::NOTIFICATIONS_TASKS_STATUS, &params)
-                        .await
-                }
-                ServerEvent::TaskChanged { .. } => Ok(()),
-            };
-            if sent.is_err() {
+            if event.concerns(&state) && peer.send(event.notification().into()).await.is_err() {
                 return;
             }
         }

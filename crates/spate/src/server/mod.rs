@@ -57,7 +57,7 @@ pub use tasks::{TaskConfig, TaskSupport};
 pub use tool::{Args, IntoToolResult, Structured, ToolEntry, ToolHandler};
 
 use catalog::CatalogCell;
-use events::ServerEvent;
+pub(crate) use events::ServerEvent;
 use session::Session;
 pub(crate) use session::SessionState;
 
@@ -258,6 +258,26 @@ impl Server {
         let peer = Peer::spawn(transport, Arc::new(session), config);
         events::forward(self.handle.clone(), state.clone(), peer.handle.clone());
         (peer, state)
+    }
+
+    /// Serves one connection driven by its transport (an HTTP session): no task, and no server
+    /// events forwarded — the transport fans those out itself ([`Server::subscribe_events`]).
+    pub(crate) fn serve_attached(
+        &self,
+        sink: Arc<dyn crate::engine::FrameSink>,
+    ) -> (crate::engine::AttachedPeer, Arc<SessionState>) {
+        let state = Arc::new(SessionState::default());
+        let session = Session {
+            server: self.handle.clone(),
+            state: state.clone(),
+        };
+        let config = self.handle.shared.config.peer.clone();
+        (Peer::attach(sink, Arc::new(session), config), state)
+    }
+
+    /// Server events from now on, for a transport that fans them out to its connections.
+    pub(crate) fn subscribe_events(&self) -> broadcast::Receiver<ServerEvent> {
+        self.handle.shared.events.subscribe()
     }
 
     /// Serves a connection that carries only 2026-07-28 requests (one HTTP request): no

@@ -111,6 +111,11 @@ impl SessionState {
         })
     }
 
+    /// Whether the tasks of `owner` are this session's (it never made one if it has no id).
+    pub(crate) fn owns_tasks_of(&self, owner: &str) -> bool {
+        self.task_owner.get().is_some_and(|mine| mine == owner)
+    }
+
     pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
         self.subscriptions
             .lock()
