@@ -2,7 +2,8 @@
 //! carries the notifications the client asked for, each tagged with the subscription id (the
 //! listen request's id), until the client cancels it (closes the stream on HTTP).
 //!
-//! It reads the same server events as legacy sessions (`events::forward`), so one
+//! It reads the same server events as legacy sessions (`events::forward` on stdio,
+//! `http::fanout` for HTTP sessions), so one
 //! `resource_updated` reaches a legacy subscriber and a modern listener, each in its era's
 //! shape. The acknowledgement goes out only after the stream is subscribed to those events,
 //! so nothing that happens after the client sees it can be missed.
