@@ -89,3 +89,38 @@ async fn a_stalled_subscriber_is_bounded_does_not_delay_others_and_learns_its_ga
         "the stalled subscriber cannot have had everything before its gap"
     );
 }
+
+#[tokio::test]
+async fn a_burst_longer_than_the_retention_reaches_its_live_reader_whole() {
+    // More than one cooperative budget (128) of events, fewer than the burst.
+    const KEPT: usize = 300;
+    const BURST: usize = 1000;
+    let s = start(HttpConfig {
+        retention: Retention {
+            max_events: KEPT,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let session = s.initialize().await;
+    let args = json!({"name": "burst", "arguments": {"n": BURST},
+        "_meta": {"progressToken": "burst"}});
+    let mut answer = s.call(&session, 7, "tools/call", args).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let events = read_events(&mut answer, BURST + 2, Duration::from_secs(20)).await;
+    let progress: Vec<u64> = events
+        .iter()
+        .filter(|e| e.data.contains("notifications/progress"))
+        .map(|e| {
+            let v: serde_json::Value = serde_json::from_str(&e.data).unwrap();
+            v["params"]["progress"].as_f64().unwrap() as u64
+        })
+        .collect();
+    let expected: Vec<u64> = (1..=BURST as u64).collect();
+    assert_eq!(
+        progress, expected,
+        "every progress event, in order, none dropped"
+    );
+    assert!(events.last().unwrap().data.contains("burst done"));
+}

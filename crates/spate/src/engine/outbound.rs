@@ -30,7 +30,15 @@ impl Outbound {
     pub(crate) async fn send(&self, frame: OutboundFrame) -> bool {
         match self {
             Self::Channel(tx) => tx.send(frame).await.is_ok(),
-            Self::Sink(sink) => sink.send(frame).await,
+            Self::Sink(sink) => {
+                let stored = sink.send(frame).await;
+                // A sink never makes the sender wait, so a handler could store a whole burst
+                // before any reader of it runs, and a burst longer than the stream's retention
+                // would lose its first events. Yielding once the task's cooperative budget is
+                // spent lets readers take each part of a burst as it comes.
+                tokio::task::consume_budget().await;
+                stored
+            }
         }
     }
 

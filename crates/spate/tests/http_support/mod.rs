@@ -17,6 +17,11 @@ use spate::server::{Args, Context, ResourceEntry, Server, ServerHandle};
 use spate_protocol::Resource;
 
 #[derive(Deserialize, JsonSchema)]
+struct Burst {
+    n: u32,
+}
+
+#[derive(Deserialize, JsonSchema)]
 struct Slow {
     n: u32,
     delay_ms: u64,
@@ -90,6 +95,18 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
         .tool("add", "adds", |Args(Add { a, b }): Args<Add>| async move {
             Ok::<_, String>(format!("{}", a + b))
         })
+        .tool(
+            "burst",
+            "progress n times at once, never pausing",
+            |ctx: Context, Args(Burst { n }): Args<Burst>| async move {
+                for i in 1..=n {
+                    ctx.progress(f64::from(i), Some(f64::from(n)), None)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok::<_, String>(format!("burst done {n}"))
+            },
+        )
         .tool(
             "slow",
             "progress n times",
