@@ -29,8 +29,9 @@ pub struct WatchArgs {
     /// Print each notification as one line of JSON (`method` and `params`).
     #[arg(long)]
     json: bool,
-    /// `URL`, or with --stdio `-- <server command…>`
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    /// `URL`, or with --stdio `-- <server command…>`. Options may follow the URL (as in
+    /// `spate watch URL --resource URI`); after `--` every word is the command's.
+    #[arg(required = true)]
     words: Vec<String>,
 }
 

@@ -7,10 +7,12 @@ mod served;
 
 use served::{BIN, serve, spate, text};
 
-/// `spate watch … --resource demo://clock --count 1` after `first` (the target words).
-fn watch_clock(first: &[&str]) -> std::process::Output {
-    let mut args = vec!["watch", "--resource", "demo://clock", "--count", "1"];
-    args.extend_from_slice(first);
+/// `spate watch TARGET… --resource demo://clock --count 1`, options after the URL as the
+/// README writes it.
+fn watch_clock(target: &[&str]) -> std::process::Output {
+    let mut args = vec!["watch"];
+    args.extend_from_slice(target);
+    args.extend_from_slice(&["--resource", "demo://clock", "--count", "1"]);
     spate(&args, &[])
 }
 

@@ -12,6 +12,18 @@ use serde_json::json;
 use spate::http::HttpConfig;
 use spate::http::event_log::Retention;
 
+/// A server whose streams keep `kept` events each.
+async fn start_keeping(kept: usize) -> http_support::Running {
+    start(HttpConfig {
+        retention: Retention {
+            max_events: kept,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await
+}
+
 async fn subscribed_stream(s: &http_support::Running, uri: &str) -> Response {
     let session = s.initialize().await;
     let stream = s
@@ -34,14 +46,7 @@ async fn subscribed_stream(s: &http_support::Running, uri: &str) -> Response {
 async fn a_stalled_subscriber_is_bounded_does_not_delay_others_and_learns_its_gap() {
     const KEPT: usize = 100;
     const UPDATES: usize = 1500;
-    let s = start(HttpConfig {
-        retention: Retention {
-            max_events: KEPT,
-            ..Default::default()
-        },
-        ..Default::default()
-    })
-    .await;
+    let s = start_keeping(KEPT).await;
     // 16 KiB per notification: 24 MB in all, more than the sockets between us can buffer.
     let uri = format!("mem://r?{}", "p".repeat(16 * 1024));
     let mut stalled = subscribed_stream(&s, &uri).await;
@@ -95,14 +100,7 @@ async fn a_burst_longer_than_the_retention_reaches_its_live_reader_whole() {
     // More than one cooperative budget (128) of events, fewer than the burst.
     const KEPT: usize = 300;
     const BURST: usize = 1000;
-    let s = start(HttpConfig {
-        retention: Retention {
-            max_events: KEPT,
-            ..Default::default()
-        },
-        ..Default::default()
-    })
-    .await;
+    let s = start_keeping(KEPT).await;
     let session = s.initialize().await;
     let args = json!({"name": "burst", "arguments": {"n": BURST},
         "_meta": {"progressToken": "burst"}});
