@@ -164,6 +164,7 @@ fn matrix_main(args: MatrixArgs) -> std::process::ExitCode {
                     .iter()
                     .any(|w| w.eq_ignore_ascii_case(s.workload))
         })
+        .filter(|s| args.only.as_deref().is_none_or(|o| s.variant.contains(o)))
         .collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
