@@ -230,13 +230,16 @@ impl EventLog for MemoryEventLog {
         let now = Instant::now();
         let mut streams = self.lock();
         let mut finished = lock(&self.finished);
-        let cap = self.retention.max_streams.max(1);
-        if !streams.contains_key(stream) && streams.len() >= cap {
-            evict_one(&mut streams, &mut finished);
+        if !streams.contains_key(stream) {
+            // Only a new stream pays for its key; appends to a known one allocate nothing.
+            if streams.len() >= self.retention.max_streams.max(1) {
+                evict_one(&mut streams, &mut finished);
+            }
+            streams.insert(stream.to_owned(), StreamLog::new());
         }
-        let log = streams
-            .entry(stream.to_owned())
-            .or_insert_with(StreamLog::new);
+        let Some(log) = streams.get_mut(stream) else {
+            unreachable!("the stream was inserted above under the same lock")
+        };
         for event in events {
             let seq = log.next_seq;
             log.next_seq += 1;
@@ -277,16 +280,20 @@ impl EventLog for MemoryEventLog {
             None => ReadBatch::default(),
             Some(log) => {
                 let first_kept = log.events.front().map_or(log.next_seq, |(e, _)| e.seq);
+                // Sequence numbers are contiguous from `first_kept`, so the first event after
+                // the cursor is found by position rather than by scanning the whole stream.
+                let skip =
+                    usize::try_from(after.saturating_sub(first_kept - 1)).unwrap_or(usize::MAX);
                 ReadBatch {
                     events: log
                         .events
                         .iter()
-                        .filter(|(e, _)| e.seq > after)
+                        .skip(skip)
                         .take(max)
                         .map(|(e, _)| e.clone())
                         .collect(),
                     known: true,
-                    dropped: first_kept.saturating_sub(after + 1),
+                    dropped: first_kept.saturating_sub(after.saturating_add(1)),
                     last_seq: log.next_seq - 1,
                 }
             }
@@ -404,6 +411,25 @@ mod tests {
         );
         assert_eq!(batch.dropped, 7);
         assert_eq!(log.read_after("s", 7, 100).await.unwrap().dropped, 0);
+        let after_nine = log.read_after("s", 9, 100).await.unwrap();
+        assert_eq!(
+            after_nine.events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [10]
+        );
+        assert!(
+            log.read_after("s", 10, 100)
+                .await
+                .unwrap()
+                .events
+                .is_empty()
+        );
+        assert!(
+            log.read_after("s", u64::MAX, 100)
+                .await
+                .unwrap()
+                .events
+                .is_empty()
+        );
         log.remove_prefix("s").await;
         assert_eq!(log.stream_count(), 0);
     }
