@@ -206,7 +206,7 @@ impl Plan {
                 n: self.fanout_n,
                 rounds: self.fanout_rounds,
             },
-            who: vec![Spate, Rmcp, Ts],
+            who: vec![Spate, Rmcp, Ts, Ceiling],
         });
         specs.push(Spec {
             workload: "W4",
@@ -220,7 +220,7 @@ impl Plan {
                 n: self.fanout_n,
                 rounds: self.fanout_rounds,
             },
-            who: vec![Spate],
+            who: vec![Spate, Ceiling],
         });
         specs.push(Spec {
             workload: "W5",

@@ -17,8 +17,10 @@ pub fn label(who: Who) -> &'static str {
 /// Why a contestant has no row in a workload.
 fn not_run(workload: &str, variant: &str, who: Who) -> Option<&'static str> {
     match (workload, who) {
-        ("W1", _) => None,
-        (_, Who::Ceiling) => Some("the ceiling only answers `tools/call echo`"),
+        ("W1" | "W4", Who::Ceiling) => None,
+        (_, Who::Ceiling) => Some(
+            "the ceiling only answers `tools/call echo` and fans one event out to bare streams (W4)",
+        ),
         ("W4", Who::Python) => Some(
             "`MCPServer` has no hook to keep subscribed sessions, so `touch` cannot reach them",
         ),

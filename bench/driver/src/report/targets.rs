@@ -51,6 +51,15 @@ fn at_least(
     c
 }
 
+/// Adds what the ceiling measured in the same run, where a target is bounded by the machine
+/// more than by the server (W4: one wake-up and one socket write per subscriber).
+fn beside_ceiling(mut check: Check, ceiling: Option<f64>, unit: &str) -> Check {
+    if let Some(c) = ceiling {
+        check.measured.push_str(&format!("; ceiling {c:.2}{unit}"));
+    }
+    check
+}
+
 /// The section: one line per target, met or missed.
 pub fn section(r: &Results) -> String {
     let many = format!("c={}", r.plan.many);
@@ -110,16 +119,26 @@ pub fn section(r: &Results) -> String {
             measured: subs.map_or("not measured".into(), |s| format!("{s:.0}")),
             met: subs.map(|s| s >= 10_000.0),
         });
-        checks.push(at_most(
-            format!("W4 {style}: last delivery ≤ 50 ms"),
-            metric(r, "W4", pattern, Who::Spate, "last_delivery_p50_ms"),
-            Some(50.0),
+        let last = "last_delivery_p50_ms";
+        checks.push(beside_ceiling(
+            at_most(
+                format!("W4 {style}: last delivery ≤ 50 ms"),
+                metric(r, "W4", pattern, Who::Spate, last),
+                Some(50.0),
+                " ms",
+            ),
+            metric(r, "W4", pattern, Who::Ceiling, last),
             " ms",
         ));
-        checks.push(at_least(
-            format!("W4 {style}: ≥ 100 k deliveries per server CPU-second"),
-            metric(r, "W4", pattern, Who::Spate, "deliveries_per_cpu_s"),
-            Some(100_000.0),
+        let rate = "deliveries_per_cpu_s";
+        checks.push(beside_ceiling(
+            at_least(
+                format!("W4 {style}: ≥ 100 k deliveries per server CPU-second"),
+                metric(r, "W4", pattern, Who::Spate, rate),
+                Some(100_000.0),
+                "",
+            ),
+            metric(r, "W4", pattern, Who::Ceiling, rate),
             "",
         ));
     }

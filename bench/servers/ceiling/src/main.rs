@@ -3,6 +3,11 @@
 //! or as a one-event `text/event-stream`. No sessions, no engine, no checks. `initialize`
 //! gets a fixed session id so the load driver can speak to it like to any MCP server.
 //!
+//! For the fan-out workload (W4) it also holds streams — a `GET` stream, or the answer to a
+//! `subscriptions/listen` — all fed by one tokio broadcast channel: `tools/call touch` sends
+//! one `notifications/resources/updated` event to every stream. That is the least a tokio
+//! and hyper server can do per delivery: one wake-up and one write per subscriber.
+//!
 //! `bench-ceiling --listen ADDR [--mode json|sse] [--workers N]` (N = 0: current-thread).
 
 use axum::Router;
@@ -15,6 +20,7 @@ use axum::serve::ListenerExt;
 use bytes::{BufMut, Bytes, BytesMut};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use tokio::sync::broadcast;
 
 #[derive(Deserialize)]
 struct Request<'a> {
@@ -27,6 +33,7 @@ struct Request<'a> {
 
 #[derive(Deserialize)]
 struct Params<'a> {
+    name: Option<&'a str>,
     #[serde(borrow)]
     arguments: Option<Arguments<'a>>,
 }
@@ -37,9 +44,42 @@ struct Arguments<'a> {
     text: Option<&'a RawValue>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Mode {
     sse: bool,
+    /// Every open stream's source of events.
+    hub: broadcast::Sender<Bytes>,
+}
+
+/// The one event `touch` sends, framed.
+const UPDATED: &[u8] = b"data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/resources/updated\",\"params\":{\"uri\":\"bench://tick\"}}\n\n";
+/// The first event of a `subscriptions/listen` stream.
+const ACKNOWLEDGED: &[u8] = b"data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/subscriptions/acknowledged\",\"params\":{}}\n\n";
+
+/// An SSE response carrying `first` (if any), then everything the hub sends.
+fn stream(hub: &broadcast::Sender<Bytes>, first: Option<Bytes>) -> Response {
+    let events = futures_util::stream::unfold((hub.subscribe(), first), |(mut rx, first)| async {
+        if let Some(event) = first {
+            return Some((Ok::<_, std::convert::Infallible>(event), (rx, None)));
+        }
+        loop {
+            match rx.recv().await {
+                Ok(event) => return Some((Ok(event), (rx, None))),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    let mut response = Response::new(Body::from_stream(events));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    response
+}
+
+async fn open_stream(State(mode): State<Mode>) -> Response {
+    stream(&mode.hub, None)
 }
 
 async fn handle(State(mode): State<Mode>, body: Bytes) -> Response {
@@ -49,6 +89,14 @@ async fn handle(State(mode): State<Mode>, body: Bytes) -> Response {
     let Some(id) = request.id else {
         return StatusCode::ACCEPTED.into_response(); // a notification
     };
+    match request.method {
+        "subscriptions/listen" => return stream(&mode.hub, Some(Bytes::from_static(ACKNOWLEDGED))),
+        "tools/call" if request.params.as_ref().and_then(|p| p.name) == Some("touch") => {
+            // No receivers yet is not an error here.
+            let _ = mode.hub.send(Bytes::from_static(UPDATED));
+        }
+        _ => {}
+    }
     let mut out = BytesMut::with_capacity(160);
     if mode.sse {
         out.put_slice(b"data: ");
@@ -111,9 +159,10 @@ fn main() -> std::io::Result<()> {
             .build()?
     };
     runtime.block_on(async move {
+        let (hub, _) = broadcast::channel(16);
         let router = Router::new()
-            .route("/mcp", post(handle))
-            .with_state(Mode { sse });
+            .route("/mcp", post(handle).get(open_stream))
+            .with_state(Mode { sse, hub });
         let listener = tokio::net::TcpListener::bind(&listen).await?;
         eprintln!("bench-ceiling listening on {}", listener.local_addr()?);
         // TCP_NODELAY, as every contestant has it (Node and asyncio set it by default).
