@@ -4,6 +4,11 @@
 //!   era (what every POST does before anything else);
 //! - `event_log/append` and `event_log/replay_64`: append one event to a stream of the
 //!   in-memory event log, read 64 events after a cursor;
+//! - `event_log/session_among_100k`: one session's life in a log already holding 100 000
+//!   streams of other sessions — open a request stream, finish it, end the session (its
+//!   streams removed by prefix), so a cost that grows with the whole log shows here;
+//! - `event_log/open_when_full`: open a stream in a log already at its cap of 100 000 live
+//!   streams, which evicts the one opened longest ago;
 //! - `http/echo_json`, `http/echo_sse`: a whole `tools/call echo` through the router in
 //!   process (session lookup, engine, handler, log, JSON or SSE framing), no sockets;
 //! - `http/replay_100`: `GET` with `Last-Event-ID` replaying 100 events, SSE framing of each.
@@ -77,6 +82,54 @@ fn event_log(c: &mut Criterion) {
                         .await
                         .expect("read");
                     std::hint::black_box(batch);
+                }
+                t.elapsed()
+            })
+        })
+    });
+    c.bench_function("event_log/session_among_100k", |b| {
+        let log = MemoryEventLog::new(Retention::default());
+        rt.block_on(async {
+            for i in 0..100_000 {
+                log.append(&format!("{:032x}.1", i * 7919), vec![event(false)])
+                    .await
+                    .expect("append");
+            }
+        });
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let t = Instant::now();
+                for i in 0..iters {
+                    let session = format!("{:032x}", u64::MAX - i);
+                    let stream = format!("{session}.2");
+                    log.append(&stream, vec![event(false), event(true)])
+                        .await
+                        .expect("append");
+                    log.remove_prefix(&format!("{session}.")).await;
+                }
+                t.elapsed()
+            })
+        })
+    });
+    c.bench_function("event_log/open_when_full", |b| {
+        let log = MemoryEventLog::new(Retention::default());
+        let cap = Retention::default().max_streams;
+        rt.block_on(async {
+            for i in 0..cap {
+                log.append(&format!("{i:032x}.1"), vec![event(false)])
+                    .await
+                    .expect("append");
+            }
+        });
+        let mut opened = 0u64;
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    opened += 1;
+                    log.append(&format!("{:032x}.2", u64::MAX - opened), vec![event(false)])
+                        .await
+                        .expect("append");
                 }
                 t.elapsed()
             })

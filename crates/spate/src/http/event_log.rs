@@ -9,7 +9,8 @@
 //! are batched, reads are ranges after a cursor, waiting is a separate call, and nothing hands
 //! out references into the store.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -93,8 +94,8 @@ pub struct Retention {
     pub max_age: Duration,
     /// How long a finished stream stays resumable (default 5 min).
     pub completed_grace: Duration,
-    /// Streams held in all (default 100 000); beyond, the oldest finished ones go first, then
-    /// the oldest of any kind.
+    /// Streams held in all (default 100 000); beyond, the longest-finished ones go first, then
+    /// — all streams live — the one opened longest ago.
     pub max_streams: usize,
 }
 
@@ -111,6 +112,8 @@ impl Default for Retention {
 
 #[derive(Debug)]
 struct StreamLog {
+    /// Which opening of this key it is (see [`Ages::next_id`]).
+    id: u64,
     events: VecDeque<(StoredEvent, Instant)>,
     next_seq: u64,
     completed_at: Option<Instant>,
@@ -118,8 +121,9 @@ struct StreamLog {
 }
 
 impl StreamLog {
-    fn new() -> Self {
+    fn new(id: u64) -> Self {
         Self {
+            id,
             events: VecDeque::new(),
             next_seq: 1,
             completed_at: None,
@@ -139,17 +143,47 @@ impl StreamLog {
     }
 }
 
-/// Names of finished streams the queue may hold beyond twice the streams held.
-const FINISHED_SLACK: usize = 1024;
+/// Names each queue of [`Ages`] may hold beyond twice the streams held.
+const QUEUE_SLACK: usize = 1024;
+
+/// The order streams were opened and finished in, so the log evicts in amortised constant
+/// time instead of scanning every stream it holds. Entries are `(id, key)`; both queues may
+/// name streams already gone or keys opened again since (the id tells), which are skipped when
+/// met and dropped when a queue outgrows twice the streams held.
+#[derive(Debug, Default)]
+struct Ages {
+    /// Streams in the order they finished: the first to go when the log is full.
+    finished: VecDeque<(u64, String)>,
+    /// Streams in the order they were opened: the next to go when none has finished.
+    opened: VecDeque<(u64, String)>,
+    /// The id of the next stream opened, so a key reused after its removal is not taken
+    /// for the stream that had it before.
+    next_id: u64,
+}
+
+impl Ages {
+    /// Forgets the entries of streams no longer held in each queue longer than `bound`.
+    fn forget_gone(&mut self, streams: &BTreeMap<String, StreamLog>, bound: usize) {
+        for queue in [&mut self.finished, &mut self.opened] {
+            if queue.len() > bound {
+                queue.retain(|(id, key)| holds(streams, *id, key));
+            }
+        }
+    }
+}
+
+/// Whether `key` is held and is still the opening numbered `id`.
+fn holds(streams: &BTreeMap<String, StreamLog>, id: u64, key: &str) -> bool {
+    streams.get(key).is_some_and(|log| log.id == id)
+}
 
 /// The in-memory event log: for one process, tests and the default of `spate serve` until the
 /// durable backends arrive.
 #[derive(Debug, Default)]
 pub struct MemoryEventLog {
-    streams: Mutex<HashMap<String, StreamLog>>,
-    /// Finished streams in the order they finished, the first to go when the log is full
-    /// (may name streams already gone; those are skipped). Always locked after `streams`.
-    finished: Mutex<VecDeque<String>>,
+    streams: Mutex<BTreeMap<String, StreamLog>>,
+    /// Eviction order. Always locked after `streams`.
+    ages: Mutex<Ages>,
     retention: Retention,
 }
 
@@ -157,8 +191,8 @@ impl MemoryEventLog {
     /// A log with the given retention.
     pub fn new(retention: Retention) -> Self {
         Self {
-            streams: Mutex::new(HashMap::new()),
-            finished: Mutex::new(VecDeque::new()),
+            streams: Mutex::new(BTreeMap::new()),
+            ages: Mutex::new(Ages::default()),
             retention,
         }
     }
@@ -182,41 +216,37 @@ impl MemoryEventLog {
             log.completed_at
                 .is_none_or(|t| now.duration_since(t) <= self.retention.completed_grace)
         });
-        let mut finished = lock(&self.finished);
-        finished.retain(|k| streams.contains_key(k));
+        lock(&self.ages).forget_gone(&streams, 0);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, StreamLog>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, StreamLog>> {
         self.streams
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// Makes room for one stream: the longest-finished one (in amortised constant time, from
-/// the queue of finished streams), else — all streams live — the one with the oldest event.
-fn evict_one(streams: &mut HashMap<String, StreamLog>, finished: &mut VecDeque<String>) {
-    while let Some(key) = finished.pop_front() {
-        if streams
-            .get(&key)
-            .is_some_and(|log| log.completed_at.is_some())
-        {
-            if let Some(log) = streams.remove(&key) {
-                log.news.notify_waiters();
-            }
-            return;
+/// Makes room for one stream: the longest-finished one, else — all streams live — the one
+/// opened longest ago; both in amortised constant time.
+fn evict_one(streams: &mut BTreeMap<String, StreamLog>, ages: &mut Ages) {
+    let victim =
+        oldest_held(&mut ages.finished, streams).or_else(|| oldest_held(&mut ages.opened, streams));
+    if let Some(log) = victim.and_then(|key| streams.remove(&key)) {
+        log.news.notify_waiters();
+    }
+}
+
+/// Takes entries off the front of `queue` until one names a stream still held.
+fn oldest_held(
+    queue: &mut VecDeque<(u64, String)>,
+    streams: &BTreeMap<String, StreamLog>,
+) -> Option<String> {
+    while let Some((id, key)) = queue.pop_front() {
+        if holds(streams, id, &key) {
+            return Some(key);
         }
     }
-    let victim = streams
-        .iter()
-        .filter_map(|(k, log)| log.events.front().map(|(_, at)| (*at, k)))
-        .min()
-        .map(|(_, k)| k.clone());
-    if let Some(key) = victim {
-        if let Some(log) = streams.remove(&key) {
-            log.news.notify_waiters();
-        }
-    }
+    None
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -229,13 +259,16 @@ impl EventLog for MemoryEventLog {
     fn append(&self, stream: &str, events: Vec<NewEvent>) -> BoxFuture<'_, Result<u64, LogError>> {
         let now = Instant::now();
         let mut streams = self.lock();
-        let mut finished = lock(&self.finished);
+        let mut ages = lock(&self.ages);
         if !streams.contains_key(stream) {
             // Only a new stream pays for its key; appends to a known one allocate nothing.
             if streams.len() >= self.retention.max_streams.max(1) {
-                evict_one(&mut streams, &mut finished);
+                evict_one(&mut streams, &mut ages);
             }
-            streams.insert(stream.to_owned(), StreamLog::new());
+            let id = ages.next_id;
+            ages.next_id += 1;
+            ages.opened.push_back((id, stream.to_owned()));
+            streams.insert(stream.to_owned(), StreamLog::new(id));
         }
         let Some(log) = streams.get_mut(stream) else {
             unreachable!("the stream was inserted above under the same lock")
@@ -245,7 +278,7 @@ impl EventLog for MemoryEventLog {
             log.next_seq += 1;
             if event.last && log.completed_at.is_none() {
                 log.completed_at = Some(now);
-                finished.push_back(stream.to_owned());
+                ages.finished.push_back((log.id, stream.to_owned()));
             }
             log.events.push_back((
                 StoredEvent {
@@ -260,12 +293,11 @@ impl EventLog for MemoryEventLog {
         log.trim(&self.retention, now);
         log.news.notify_waiters();
         let last = log.next_seq - 1;
-        if finished.len() > 2 * streams.len().max(FINISHED_SLACK) {
-            // Drop the names of streams already gone (removed after a JSON answer, ended
-            // with their session), so the queue stays proportional to the streams held, not
-            // to the cap; compacting after it doubles keeps this amortised constant time.
-            finished.retain(|k| streams.contains_key(k));
-        }
+        // Streams removed after a JSON answer or ended with their session leave names behind;
+        // compacting once a queue doubles keeps it proportional to the streams held, not to
+        // the cap, at amortised constant cost.
+        let bound = 2 * streams.len().max(QUEUE_SLACK);
+        ages.forget_gone(&streams, bound);
         Box::pin(async move { Ok(last) })
     }
 
@@ -330,13 +362,19 @@ impl EventLog for MemoryEventLog {
 
     fn remove_prefix(&self, prefix: &str) -> BoxFuture<'_, ()> {
         let mut streams = self.lock();
-        streams.retain(|key, log| {
-            let keep = !key.starts_with(prefix);
-            if !keep {
+        // Keys are ordered, so a session's streams sit together from its prefix on: ending a
+        // session costs its own streams, not a scan of every stream the log holds.
+        let doomed: Vec<String> = streams
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .map(|(key, _)| key)
+            .take_while(|key| key.starts_with(prefix))
+            .cloned()
+            .collect();
+        for key in doomed {
+            if let Some(log) = streams.remove(&key) {
                 log.news.notify_waiters();
             }
-            keep
-        });
+        }
         Box::pin(async {})
     }
 
@@ -435,6 +473,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn removing_a_prefix_takes_exactly_that_sessions_streams() {
+        let log = Arc::new(MemoryEventLog::default());
+        for key in ["a.1", "a.2", "a.", "ab.1", "b.1", "Z.1"] {
+            log.append(key, vec![ev("x", false)]).await.unwrap();
+        }
+        let waiter = {
+            let log = log.clone();
+            tokio::spawn(async move { log.wait_after("a.2", 1, Duration::from_secs(30)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        log.remove_prefix("a.").await;
+        // A reader waiting on a removed stream wakes at once instead of at its timeout.
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("the waiter of a removed stream wakes")
+            .unwrap();
+        for (key, known) in [
+            ("a.1", false),
+            ("a.2", false),
+            ("a.", false),
+            ("ab.1", true),
+            ("b.1", true),
+            ("Z.1", true),
+        ] {
+            assert_eq!(
+                log.read_after(key, 0, 1).await.unwrap().known,
+                known,
+                "{key}"
+            );
+        }
+        log.remove_prefix("nothing.").await;
+        assert_eq!(log.stream_count(), 3);
+    }
+
+    #[tokio::test]
     async fn the_number_of_streams_is_bounded_finished_ones_go_first() {
         let log = MemoryEventLog::new(Retention {
             max_streams: 2,
@@ -449,6 +522,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn with_every_stream_live_the_one_opened_longest_ago_goes() {
+        let log = MemoryEventLog::new(Retention {
+            max_streams: 2,
+            ..Default::default()
+        });
+        // "a" is opened first, removed, and opened again after "b": the reopened "a" is the
+        // younger of the two, so "b" is the one to go.
+        log.append("a", vec![ev("x", false)]).await.unwrap();
+        log.append("b", vec![ev("x", false)]).await.unwrap();
+        log.remove("a").await;
+        log.append("a", vec![ev("x", false)]).await.unwrap();
+        log.append("c", vec![ev("x", false)]).await.unwrap();
+        assert_eq!(log.stream_count(), 2);
+        assert!(!log.read_after("b", 0, 1).await.unwrap().known);
+        // A live stream whose events all expired still counts and can still be evicted.
+        let log = MemoryEventLog::new(Retention {
+            max_streams: 2,
+            max_age: Duration::ZERO,
+            ..Default::default()
+        });
+        log.append("quiet", vec![ev("x", false)]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        log.sweep_now();
+        log.append("busy", vec![ev("x", false)]).await.unwrap();
+        log.append("new", vec![ev("x", false)]).await.unwrap();
+        assert_eq!(log.stream_count(), 2);
+        assert!(!log.read_after("quiet", 0, 1).await.unwrap().known);
+        assert!(log.read_after("busy", 0, 1).await.unwrap().known);
+    }
+
+    #[tokio::test]
     async fn names_of_removed_streams_do_not_pile_up() {
         let log = MemoryEventLog::default();
         for i in 0..10_000 {
@@ -456,6 +560,8 @@ mod tests {
             log.append(&key, vec![ev("answer", true)]).await.unwrap();
             log.remove(&key).await;
         }
-        assert!(lock(&log.finished).len() <= 2 * FINISHED_SLACK + 1);
+        let ages = lock(&log.ages);
+        assert!(ages.finished.len() <= 2 * QUEUE_SLACK + 1);
+        assert!(ages.opened.len() <= 2 * QUEUE_SLACK + 1);
     }
 }
