@@ -230,7 +230,7 @@ impl Plan {
             ),
             mode: "json",
             job: Job::Memory { n: self.memory_n },
-            who: sdks.clone(),
+            who: all.clone(),
         });
         for pad in [100, 10_000] {
             specs.push(Spec {

@@ -17,9 +17,9 @@ pub fn label(who: Who) -> &'static str {
 /// Why a contestant has no row in a workload.
 fn not_run(workload: &str, variant: &str, who: Who) -> Option<&'static str> {
     match (workload, who) {
-        ("W1" | "W4", Who::Ceiling) => None,
+        ("W1" | "W4" | "W5", Who::Ceiling) => None,
         (_, Who::Ceiling) => Some(
-            "the ceiling only answers `tools/call echo` and fans one event out to bare streams (W4)",
+            "the ceiling only answers `tools/call echo`, fans one event out to bare streams (W4) and holds idle ones (W5)",
         ),
         ("W4", Who::Python) => Some(
             "`MCPServer` has no hook to keep subscribed sessions, so `touch` cannot reach them",
@@ -86,11 +86,7 @@ pub fn all(r: &Results) -> String {
         s.push_str(&match workload {
             "W1" | "W2" | "W3" => steady(r, workload, variant, &groups),
             "W4" => fanout(&groups),
-            "W5" => memory(&groups) + if groups.iter().any(|g| g.who == Who::Ts) {
-                "- TS SDK: V8 collects garbage whenever it likes, so its deltas include earlier garbage freed meanwhile (a negative stream figure means a collection ran between the samples)\n"
-            } else {
-                ""
-            },
+            "W5" => memory(&groups),
             "W6" => replay(&groups),
             _ => storm(&groups),
         });
@@ -213,6 +209,12 @@ fn memory(groups: &[Group]) -> String {
             opt(g.metric("rss_mib")),
             errors(g),
         ));
+    }
+    if groups.iter().any(|g| g.who == Who::Ts) {
+        s.push_str("- TS SDK: V8 collects garbage whenever it likes, so its deltas include earlier garbage freed meanwhile (a negative stream figure means a collection ran between the samples)\n");
+    }
+    if groups.iter().any(|g| g.who == Who::Ceiling) {
+        s.push_str("- ceiling: keeps no sessions, so its stream figure is what one idle SSE connection costs in tokio, hyper and axum alone (hyper gives every connection an 8 KiB read buffer and an 8 KiB header buffer)\n");
     }
     s
 }
