@@ -4,6 +4,8 @@
 //!   era (what every POST does before anything else);
 //! - `event_log/append` and `event_log/replay_64`: append one event to a stream of the
 //!   in-memory event log, read 64 events after a cursor;
+//! - `event_log/append_among_100k`: the same append in a log holding 100 000 streams, so
+//!   a lookup that grows with the log (an ordered map instead of a hash) shows here;
 //! - `event_log/session_among_100k`: one session's life in a log already holding 100 000
 //!   streams of other sessions — open a request stream, finish it, end the session (its
 //!   streams removed by prefix), so a cost that grows with the whole log shows here;
@@ -54,6 +56,27 @@ fn event_log(c: &mut Criterion) {
     };
     c.bench_function("event_log/append", |b| {
         let log = MemoryEventLog::new(Retention::default());
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    log.append("0123456789abcdef0123456789abcdef.1", vec![event(false)])
+                        .await
+                        .expect("append");
+                }
+                t.elapsed()
+            })
+        })
+    });
+    c.bench_function("event_log/append_among_100k", |b| {
+        let log = MemoryEventLog::new(Retention::default());
+        rt.block_on(async {
+            for i in 0..99_999u64 {
+                log.append(&format!("{:032x}.1", i * 7919), vec![event(false)])
+                    .await
+                    .expect("append");
+            }
+        });
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let t = Instant::now();

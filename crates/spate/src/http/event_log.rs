@@ -9,7 +9,7 @@
 //! are batched, reads are ranges after a cursor, waiting is a separate call, and nothing hands
 //! out references into the store.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -146,6 +146,9 @@ impl StreamLog {
 /// Names each queue of [`Ages`] may hold beyond twice the streams held.
 const QUEUE_SLACK: usize = 1024;
 
+/// Streams by `(id, key)`, oldest first.
+type AgeQueue = VecDeque<(u64, Arc<str>)>;
+
 /// The order streams were opened and finished in, so the log evicts in amortised constant
 /// time instead of scanning every stream it holds. Entries are `(id, key)`; both queues may
 /// name streams already gone or keys opened again since (the id tells), which are skipped when
@@ -153,37 +156,92 @@ const QUEUE_SLACK: usize = 1024;
 #[derive(Debug, Default)]
 struct Ages {
     /// Streams in the order they finished: the first to go when the log is full.
-    finished: VecDeque<(u64, String)>,
+    finished: AgeQueue,
     /// Streams in the order they were opened: the next to go when none has finished.
-    opened: VecDeque<(u64, String)>,
+    opened: AgeQueue,
     /// The id of the next stream opened, so a key reused after its removal is not taken
     /// for the stream that had it before.
     next_id: u64,
 }
 
-impl Ages {
+/// Everything the memory log holds, under one lock. Each key is allocated once and shared
+/// by the map, the ordered index and the queues.
+#[derive(Debug, Default)]
+struct Store {
+    /// The streams by key: every append and read is one hash lookup.
+    streams: HashMap<Arc<str>, StreamLog>,
+    /// The same keys in order, so a session's streams (one prefix) are one range; touched
+    /// only when a stream is opened or removed.
+    ordered: BTreeSet<Arc<str>>,
+    /// Eviction order.
+    ages: Ages,
+}
+
+impl Store {
+    /// Opens a stream under `key`, which must not be held.
+    fn open(&mut self, key: &str) -> &mut StreamLog {
+        let key: Arc<str> = Arc::from(key);
+        let id = self.ages.next_id;
+        self.ages.next_id += 1;
+        self.ages.opened.push_back((id, key.clone()));
+        self.ordered.insert(key.clone());
+        self.streams.entry(key).or_insert(StreamLog::new(id))
+    }
+
+    /// Removes one stream, waking whoever waits on it.
+    fn remove(&mut self, key: &str) {
+        if let Some((key, log)) = self.streams.remove_entry(key) {
+            self.ordered.remove(&key);
+            log.news.notify_waiters();
+        }
+    }
+
+    /// Whether `key` is held and is still the opening numbered `id`.
+    fn holds(&self, id: u64, key: &str) -> bool {
+        self.streams.get(key).is_some_and(|log| log.id == id)
+    }
+
+    /// Makes room for one stream: the longest-finished one, else — all streams live — the
+    /// one opened longest ago; both in amortised constant time.
+    fn evict_one(&mut self) {
+        let victim = match self.oldest_held(|ages| &mut ages.finished) {
+            Some(key) => Some(key),
+            None => self.oldest_held(|ages| &mut ages.opened),
+        };
+        if let Some(key) = victim {
+            self.remove(&key);
+        }
+    }
+
+    /// Takes entries off the front of one queue until one names a stream still held.
+    fn oldest_held(&mut self, queue: fn(&mut Ages) -> &mut AgeQueue) -> Option<Arc<str>> {
+        while let Some((id, key)) = queue(&mut self.ages).pop_front() {
+            if self.holds(id, &key) {
+                return Some(key);
+            }
+        }
+        None
+    }
+
     /// Forgets the entries of streams no longer held in each queue longer than `bound`.
-    fn forget_gone(&mut self, streams: &BTreeMap<String, StreamLog>, bound: usize) {
-        for queue in [&mut self.finished, &mut self.opened] {
+    fn forget_gone(&mut self, bound: usize) {
+        let streams = &self.streams;
+        let holds = |(id, key): &(u64, Arc<str>)| {
+            streams.get(key.as_ref()).is_some_and(|log| log.id == *id)
+        };
+        for queue in [&mut self.ages.finished, &mut self.ages.opened] {
             if queue.len() > bound {
-                queue.retain(|(id, key)| holds(streams, *id, key));
+                queue.retain(holds);
             }
         }
     }
-}
-
-/// Whether `key` is held and is still the opening numbered `id`.
-fn holds(streams: &BTreeMap<String, StreamLog>, id: u64, key: &str) -> bool {
-    streams.get(key).is_some_and(|log| log.id == id)
 }
 
 /// The in-memory event log: for one process, tests and the default of `spate serve` until the
 /// durable backends arrive.
 #[derive(Debug, Default)]
 pub struct MemoryEventLog {
-    streams: Mutex<BTreeMap<String, StreamLog>>,
-    /// Eviction order. Always locked after `streams`.
-    ages: Mutex<Ages>,
+    store: Mutex<Store>,
     retention: Retention,
 }
 
@@ -191,94 +249,76 @@ impl MemoryEventLog {
     /// A log with the given retention.
     pub fn new(retention: Retention) -> Self {
         Self {
-            streams: Mutex::new(BTreeMap::new()),
-            ages: Mutex::new(Ages::default()),
+            store: Mutex::new(Store::default()),
             retention,
         }
     }
 
     /// How many streams it holds (for tests and metrics).
     pub fn stream_count(&self) -> usize {
-        self.lock().len()
+        self.lock().streams.len()
     }
 
     /// How many events it holds across all streams (for tests and metrics).
     pub fn event_count(&self) -> usize {
-        self.lock().values().map(|log| log.events.len()).sum()
+        self.lock()
+            .streams
+            .values()
+            .map(|log| log.events.len())
+            .sum()
     }
 
     /// Drops expired events and finished streams past their grace period.
     pub fn sweep_now(&self) {
         let now = Instant::now();
-        let mut streams = self.lock();
-        streams.retain(|_, log| {
+        let mut store = self.lock();
+        let Store {
+            streams, ordered, ..
+        } = &mut *store;
+        streams.retain(|key, log| {
             log.trim(&self.retention, now);
-            log.completed_at
-                .is_none_or(|t| now.duration_since(t) <= self.retention.completed_grace)
+            let keep = log
+                .completed_at
+                .is_none_or(|t| now.duration_since(t) <= self.retention.completed_grace);
+            if !keep {
+                ordered.remove(key);
+                log.news.notify_waiters();
+            }
+            keep
         });
-        lock(&self.ages).forget_gone(&streams, 0);
+        store.forget_gone(0);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, StreamLog>> {
-        self.streams
+    fn lock(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// Makes room for one stream: the longest-finished one, else — all streams live — the one
-/// opened longest ago; both in amortised constant time.
-fn evict_one(streams: &mut BTreeMap<String, StreamLog>, ages: &mut Ages) {
-    let victim =
-        oldest_held(&mut ages.finished, streams).or_else(|| oldest_held(&mut ages.opened, streams));
-    if let Some(log) = victim.and_then(|key| streams.remove(&key)) {
-        log.news.notify_waiters();
-    }
-}
-
-/// Takes entries off the front of `queue` until one names a stream still held.
-fn oldest_held(
-    queue: &mut VecDeque<(u64, String)>,
-    streams: &BTreeMap<String, StreamLog>,
-) -> Option<String> {
-    while let Some((id, key)) = queue.pop_front() {
-        if holds(streams, id, &key) {
-            return Some(key);
-        }
-    }
-    None
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 impl EventLog for MemoryEventLog {
     fn append(&self, stream: &str, events: Vec<NewEvent>) -> BoxFuture<'_, Result<u64, LogError>> {
         let now = Instant::now();
-        let mut streams = self.lock();
-        let mut ages = lock(&self.ages);
-        if !streams.contains_key(stream) {
-            // Only a new stream pays for its key; appends to a known one allocate nothing.
-            if streams.len() >= self.retention.max_streams.max(1) {
-                evict_one(&mut streams, &mut ages);
+        let mut store = self.lock();
+        let store = &mut *store;
+        // An append to a known stream is one lookup and allocates nothing; only a new stream
+        // pays for its key.
+        let log = match store.streams.get_mut(stream) {
+            Some(log) => log,
+            None => {
+                if store.streams.len() >= self.retention.max_streams.max(1) {
+                    store.evict_one();
+                }
+                store.open(stream)
             }
-            let id = ages.next_id;
-            ages.next_id += 1;
-            ages.opened.push_back((id, stream.to_owned()));
-            streams.insert(stream.to_owned(), StreamLog::new(id));
-        }
-        let Some(log) = streams.get_mut(stream) else {
-            unreachable!("the stream was inserted above under the same lock")
         };
+        let mut finished = None;
         for event in events {
             let seq = log.next_seq;
             log.next_seq += 1;
             if event.last && log.completed_at.is_none() {
                 log.completed_at = Some(now);
-                ages.finished.push_back((log.id, stream.to_owned()));
+                finished = Some(log.id);
             }
             log.events.push_back((
                 StoredEvent {
@@ -293,11 +333,14 @@ impl EventLog for MemoryEventLog {
         log.trim(&self.retention, now);
         log.news.notify_waiters();
         let last = log.next_seq - 1;
+        if let Some((id, (key, _))) = finished.zip(store.streams.get_key_value(stream)) {
+            store.ages.finished.push_back((id, key.clone()));
+        }
         // Streams removed after a JSON answer or ended with their session leave names behind;
         // compacting once a queue doubles keeps it proportional to the streams held, not to
         // the cap, at amortised constant cost.
-        let bound = 2 * streams.len().max(QUEUE_SLACK);
-        ages.forget_gone(&streams, bound);
+        let bound = 2 * store.streams.len().max(QUEUE_SLACK);
+        store.forget_gone(bound);
         Box::pin(async move { Ok(last) })
     }
 
@@ -307,8 +350,8 @@ impl EventLog for MemoryEventLog {
         after: u64,
         max: usize,
     ) -> BoxFuture<'_, Result<ReadBatch, LogError>> {
-        let streams = self.lock();
-        let batch = match streams.get(stream) {
+        let store = self.lock();
+        let batch = match store.streams.get(stream) {
             None => ReadBatch::default(),
             Some(log) => {
                 let first_kept = log.events.front().map_or(log.next_seq, |(e, _)| e.seq);
@@ -334,12 +377,9 @@ impl EventLog for MemoryEventLog {
     }
 
     fn wait_after(&self, stream: &str, after: u64, timeout: Duration) -> BoxFuture<'_, ()> {
-        let news = {
-            let streams = self.lock();
-            match streams.get(stream) {
-                Some(log) if log.next_seq - 1 <= after => Some(log.news.clone()),
-                _ => None, // already has more, or gone: return at once
-            }
+        let news = match self.lock().streams.get(stream) {
+            Some(log) if log.next_seq - 1 <= after => Some(log.news.clone()),
+            _ => None, // already has more, or gone: return at once
         };
         let stream = stream.to_owned();
         Box::pin(async move {
@@ -348,12 +388,11 @@ impl EventLog for MemoryEventLog {
             tokio::pin!(notified);
             // Register before re-checking, so an append between the two cannot be missed.
             notified.as_mut().enable();
-            let ready = {
-                let streams = self.lock();
-                streams
-                    .get(&stream)
-                    .is_none_or(|log| log.next_seq - 1 > after)
-            };
+            let ready = self
+                .lock()
+                .streams
+                .get(stream.as_str())
+                .is_none_or(|log| log.next_seq - 1 > after);
             if !ready {
                 let _ = tokio::time::timeout(timeout, notified).await;
             }
@@ -361,27 +400,23 @@ impl EventLog for MemoryEventLog {
     }
 
     fn remove_prefix(&self, prefix: &str) -> BoxFuture<'_, ()> {
-        let mut streams = self.lock();
+        let mut store = self.lock();
         // Keys are ordered, so a session's streams sit together from its prefix on: ending a
         // session costs its own streams, not a scan of every stream the log holds.
-        let doomed: Vec<String> = streams
+        let doomed: Vec<Arc<str>> = store
+            .ordered
             .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .map(|(key, _)| key)
             .take_while(|key| key.starts_with(prefix))
             .cloned()
             .collect();
         for key in doomed {
-            if let Some(log) = streams.remove(&key) {
-                log.news.notify_waiters();
-            }
+            store.remove(&key);
         }
         Box::pin(async {})
     }
 
     fn remove(&self, stream: &str) -> BoxFuture<'_, ()> {
-        if let Some(log) = self.lock().remove(stream) {
-            log.news.notify_waiters();
-        }
+        self.lock().remove(stream);
         Box::pin(async {})
     }
 
@@ -560,7 +595,8 @@ mod tests {
             log.append(&key, vec![ev("answer", true)]).await.unwrap();
             log.remove(&key).await;
         }
-        let ages = lock(&log.ages);
+        let store = log.lock();
+        let ages = &store.ages;
         assert!(ages.finished.len() <= 2 * QUEUE_SLACK + 1);
         assert!(ages.opened.len() <= 2 * QUEUE_SLACK + 1);
     }
