@@ -57,6 +57,20 @@ pub enum StreamRefusal {
     DuplicateId(RequestId),
 }
 
+/// An SSE event id, `session.stream.seq` when displayed (see [`HttpSession::event_id`]).
+#[derive(Debug, Clone, Copy)]
+pub struct EventId<'a> {
+    session: &'a str,
+    stream: u64,
+    seq: u64,
+}
+
+impl std::fmt::Display for EventId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.session, self.stream, self.seq)
+    }
+}
+
 impl HttpSession {
     /// The log key of one of this session's streams.
     pub fn stream_key(&self, stream: u64) -> String {
@@ -64,9 +78,14 @@ impl HttpSession {
     }
 
     /// The SSE event id of an event: session, stream and position, so a `Last-Event-ID`
-    /// names exactly one stream of exactly one session.
-    pub fn event_id(&self, stream: u64, seq: u64) -> String {
-        format!("{}.{stream}.{seq}", self.id)
+    /// names exactly one stream of exactly one session. Written where it is displayed, so
+    /// framing an event allocates no string for its id.
+    pub fn event_id(&self, stream: u64, seq: u64) -> EventId<'_> {
+        EventId {
+            session: &self.id,
+            stream,
+            seq,
+        }
     }
 
     /// Parses an event id of this session into (stream, seq); `None` for anything else.

@@ -1,16 +1,51 @@
 //! Writing Server-Sent Events.
+//!
+//! The `put_*` functions append one event to a buffer, so a reader that has several events
+//! ready writes them as one chunk (one allocation, one write); the others return one event
+//! alone.
+
+use std::fmt::{Display, Write};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-/// One SSE event with an id and JSON data (data never holds a newline: it is compact JSON).
-pub fn event(id: &str, data: &[u8]) -> Bytes {
-    let mut out = BytesMut::with_capacity(data.len() + id.len() + 16);
+/// Appends one SSE event with an id and JSON data (data never holds a newline: it is compact
+/// JSON).
+pub fn put_event(out: &mut BytesMut, id: impl Display, data: &[u8]) {
+    out.reserve(data.len() + 64);
     out.put_slice(b"id: ");
-    out.put_slice(id.as_bytes());
+    put_display(out, id);
     out.put_slice(b"\ndata: ");
     out.put_slice(data);
     out.put_slice(b"\n\n");
-    out.freeze()
+}
+
+/// Appends one named event without id (the old transport's `endpoint` and `message` events).
+pub fn put_named(out: &mut BytesMut, name: &str, data: &[u8]) {
+    out.reserve(data.len() + name.len() + 16);
+    out.put_slice(b"event: ");
+    out.put_slice(name.as_bytes());
+    out.put_slice(b"\ndata: ");
+    out.put_slice(data);
+    out.put_slice(b"\n\n");
+}
+
+/// Appends a comment line: keeps idle connections open, ignored by clients.
+pub fn put_comment(out: &mut BytesMut, text: impl Display) {
+    out.put_slice(b": ");
+    put_display(out, text);
+    out.put_slice(b"\n\n");
+}
+
+/// Appends a `retry` field alone: tells the client how long to wait before reconnecting.
+pub fn put_retry(out: &mut BytesMut, retry_ms: u64) {
+    out.put_slice(b"retry: ");
+    put_display(out, retry_ms);
+    out.put_slice(b"\n\n");
+}
+
+fn put_display(out: &mut BytesMut, value: impl Display) {
+    // Writing into a `BytesMut` cannot fail: it grows as needed.
+    let _ = write!(out, "{value}");
 }
 
 /// One SSE event with JSON data and no id (2026-07-28 streams are not resumable).
@@ -23,27 +58,48 @@ pub fn data(data: &[u8]) -> Bytes {
 }
 
 /// The priming event of SEP-1699: an id to resume from, a `retry` hint, and empty data.
-pub fn priming(id: &str, retry_ms: u64) -> Bytes {
+pub fn priming(id: impl Display, retry_ms: u64) -> Bytes {
     Bytes::from(format!("id: {id}\nretry: {retry_ms}\ndata:\n\n"))
 }
 
-/// A named event without id (the old transport's `endpoint` and `message` events).
+/// One named event without id (see [`put_named`]).
 pub fn named(name: &str, data: &[u8]) -> Bytes {
-    let mut out = BytesMut::with_capacity(data.len() + name.len() + 16);
-    out.put_slice(b"event: ");
-    out.put_slice(name.as_bytes());
-    out.put_slice(b"\ndata: ");
-    out.put_slice(data);
-    out.put_slice(b"\n\n");
+    let mut out = BytesMut::new();
+    put_named(&mut out, name, data);
     out.freeze()
 }
 
-/// A comment line: keeps idle connections open, ignored by clients.
+/// One comment line (see [`put_comment`]).
 pub fn comment(text: &str) -> Bytes {
-    Bytes::from(format!(": {text}\n\n"))
+    let mut out = BytesMut::new();
+    put_comment(&mut out, text);
+    out.freeze()
 }
 
-/// A `retry` field alone: tells the client how long to wait before reconnecting.
-pub fn retry(retry_ms: u64) -> Bytes {
-    Bytes::from(format!("retry: {retry_ms}\n\n"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_framed_as_the_sse_grammar_says() {
+        let mut out = BytesMut::new();
+        put_event(&mut out, format_args!("s.{}.{}", 2, 7), br#"{"a":1}"#);
+        put_named(&mut out, "message", b"{}");
+        put_comment(&mut out, "keep-alive");
+        put_retry(&mut out, 1500);
+        assert_eq!(
+            &out[..],
+            b"id: s.2.7\ndata: {\"a\":1}\n\nevent: message\ndata: {}\n\n: keep-alive\n\nretry: 1500\n\n"
+        );
+        assert_eq!(
+            &priming("s.0.0", 10)[..],
+            b"id: s.0.0\nretry: 10\ndata:\n\n"
+        );
+        assert_eq!(
+            &named("endpoint", b"/m")[..],
+            b"event: endpoint\ndata: /m\n\n"
+        );
+        assert_eq!(&comment("hi")[..], b": hi\n\n");
+        assert_eq!(&data(b"{}")[..], b"data: {}\n\n");
+    }
 }

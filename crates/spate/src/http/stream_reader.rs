@@ -2,14 +2,13 @@
 //! cursor, then wait for more, with keep-alive comments while idle. A first attach and a
 //! resumption are the same loop with a different cursor.
 
-use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::response::Response;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, StatusCode, header};
 
 use super::event_log::EventLog;
@@ -56,12 +55,14 @@ pub struct StreamReader {
 struct State {
     reader: StreamReader,
     key: String,
-    queue: VecDeque<Bytes>,
+    /// What is framed and not yet handed to the connection: every event read in one round
+    /// goes out as one chunk, so one write, not one per event.
+    out: BytesMut,
     /// The last event, held back a moment when other events precede it in the same round
     /// (see [`crate::transport::RESPONSE_SETTLE`]).
     held: Option<Bytes>,
     finished: bool,
-    /// The server asked to end this connection (not the stream) once the queue is out.
+    /// The server asked to end this connection (not the stream) once `out` is written.
     hang_up: bool,
     /// The last read reached the newest event: wait before reading again.
     caught_up: bool,
@@ -80,15 +81,15 @@ impl StreamReader {
     /// The SSE response that runs this reader.
     pub fn into_response(self) -> Response {
         let active = self.session.use_now();
-        let mut queue = VecDeque::new();
+        let mut out = BytesMut::new();
         let mut reader = self;
         if let Some(p) = reader.preamble.take() {
-            queue.push_back(p);
+            out.extend_from_slice(&p);
         }
         let state = State {
             key: reader.session.stream_key(reader.stream),
             reader,
-            queue,
+            out,
             held: None,
             finished: false,
             hang_up: false,
@@ -102,7 +103,8 @@ impl StreamReader {
 
 async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> {
     loop {
-        if let Some(chunk) = s.queue.pop_front() {
+        if !s.out.is_empty() {
+            let chunk = s.out.split().freeze();
             return Some((Ok(chunk), s));
         }
         if let Some(last) = s.held.take() {
@@ -137,10 +139,13 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
             return None; // the stream is gone (session ended or retention expired it)
         }
         if batch.dropped > 0 {
-            s.queue.push_back(sse::comment(&format!(
-                "{} events before this point were dropped by retention",
-                batch.dropped
-            )));
+            sse::put_comment(
+                &mut s.out,
+                format_args!(
+                    "{} events before this point were dropped by retention",
+                    batch.dropped
+                ),
+            );
         }
         if !batch.events.is_empty() {
             let newest = batch.last_seq;
@@ -148,29 +153,34 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
                 s.reader.cursor = event.seq;
                 if event.disconnect {
                     if event.seq > s.reader.live_from && s.reader.framing == Framing::WithIds {
-                        s.queue.push_back(sse::retry(s.reader.retry_ms));
+                        sse::put_retry(&mut s.out, s.reader.retry_ms);
                         s.hang_up = true;
                         break;
                     }
                     continue;
                 }
-                let chunk = match s.reader.framing {
-                    Framing::WithIds => sse::event(
-                        &s.reader.session.event_id(s.reader.stream, event.seq),
+                // The last event waits in a chunk of its own when others precede it.
+                let mut last = BytesMut::new();
+                let into = if event.last && !s.out.is_empty() {
+                    &mut last
+                } else {
+                    &mut s.out
+                };
+                match s.reader.framing {
+                    Framing::WithIds => sse::put_event(
+                        into,
+                        s.reader.session.event_id(s.reader.stream, event.seq),
                         &event.data,
                     ),
-                    Framing::LegacyMessages => sse::named("message", &event.data),
-                };
+                    Framing::LegacyMessages => sse::put_named(into, "message", &event.data),
+                }
                 if event.last {
                     s.finished = true;
-                    if s.queue.is_empty() {
-                        s.queue.push_back(chunk);
-                    } else {
-                        s.held = Some(chunk);
+                    if !last.is_empty() {
+                        s.held = Some(last.freeze());
                     }
                     break;
                 }
-                s.queue.push_back(chunk);
             }
             s.caught_up = s.reader.cursor >= newest;
             continue;
@@ -186,7 +196,7 @@ async fn wait(s: &mut State) {
     // Ending the session removes its streams, which ends this wait too.
     r.log.wait_after(&s.key, r.cursor, r.keep_alive).await;
     if started.elapsed() >= r.keep_alive {
-        s.queue.push_back(sse::comment("keep-alive"));
+        sse::put_comment(&mut s.out, "keep-alive");
     }
 }
 

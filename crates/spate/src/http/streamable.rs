@@ -249,7 +249,7 @@ pub async fn post(
             stream,
             cursor: 0,
             preamble: primed
-                .then(|| sse::priming(&session.event_id(stream, 0), app.config.retry_ms)),
+                .then(|| sse::priming(session.event_id(stream, 0), app.config.retry_ms)),
             keep_alive: app.config.keep_alive,
             framing: Framing::WithIds,
             live_from: 0,
@@ -353,7 +353,7 @@ pub async fn get(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         stream: STANDALONE,
         cursor,
         preamble: Some(if primed {
-            sse::priming(&session.event_id(STANDALONE, cursor), app.config.retry_ms)
+            sse::priming(session.event_id(STANDALONE, cursor), app.config.retry_ms)
         } else {
             sse::comment("stream open")
         }),
