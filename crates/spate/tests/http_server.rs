@@ -244,6 +244,57 @@ async fn a_dropped_stream_resumes_with_last_event_id_without_loss_or_duplicates(
 }
 
 #[tokio::test]
+async fn a_replay_larger_than_one_write_arrives_whole_and_in_order() {
+    // 300 events of ≈2 kB: the reader frames at most 64 KiB per chunk, so this replay is
+    // written in many chunks, each ending inside a batch read from the log.
+    const N: u32 = 300;
+    let s = start(HttpConfig {
+        response_mode: ResponseMode::Sse,
+        ..Default::default()
+    })
+    .await;
+    let session = s.initialize().await;
+    let args = json!({"name": "burst", "arguments": {"n": N, "pad": 2000},
+        "_meta": {"progressToken": 1}});
+    let mut r = s.call(&session, 3, "tools/call", args).await;
+    // The priming event and at least two progress events (a chunk may hold more).
+    let first = read_events(&mut r, 3, Duration::from_secs(5)).await;
+    assert!(
+        first.len() >= 3 && first.len() < N as usize,
+        "{}",
+        first.len()
+    );
+    let cursor = first.last().unwrap().id.clone().unwrap();
+    drop(r);
+    tokio::time::sleep(Duration::from_millis(100)).await; // the call has finished by now
+    let mut resumed = s
+        .client
+        .get(format!("{}/mcp", s.base))
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("last-event-id", &cursor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), StatusCode::OK);
+    let rest = read_events(&mut resumed, N as usize, Duration::from_secs(10)).await;
+    let progress: Vec<f64> = first[1..]
+        .iter()
+        .chain(rest.iter())
+        .filter_map(|e| {
+            let m: Value = serde_json::from_str(&e.data).ok()?;
+            m["params"]["progress"].as_f64()
+        })
+        .collect();
+    let expected: Vec<f64> = (1..=N).map(f64::from).collect();
+    assert_eq!(progress, expected, "every progress exactly once, in order");
+    assert!(
+        rest.last().unwrap().data.contains("burst done"),
+        "the result ends the replay"
+    );
+}
+
+#[tokio::test]
 async fn the_standalone_stream_carries_resource_updates_and_is_one_per_session() {
     let s = start(HttpConfig::default()).await;
     let session = s.initialize().await;

@@ -17,6 +17,9 @@ use super::sse;
 
 /// Events read from the log per round.
 const READ_BATCH: usize = 64;
+/// Framing stops once a chunk holds this much, which bounds a stream's buffer however large
+/// its events are (a replay of 10 kB events is written 64 KiB at a time, not 640 kB).
+const CHUNK_BYTES: usize = 64 * 1024;
 
 /// How events are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,10 @@ struct State {
     hang_up: bool,
     /// The last read reached the newest event: wait before reading again.
     caught_up: bool,
+    /// The last read filled a whole batch and more waits in the log: let the connection
+    /// write what is framed before reading on. Without it hyper keeps polling for chunks
+    /// until its buffer is full, and the first events of a long replay wait for hundreds.
+    write_first: bool,
     _active: ActiveGuard,
 }
 
@@ -94,6 +101,7 @@ impl StreamReader {
             finished: false,
             hang_up: false,
             caught_up: false,
+            write_first: false,
             _active: active,
         };
         let body = futures_util::stream::unfold(state, next_chunk);
@@ -126,6 +134,9 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
         if std::mem::take(&mut s.caught_up) {
             wait(&mut s).await;
             continue;
+        }
+        if std::mem::take(&mut s.write_first) {
+            tokio::task::yield_now().await;
         }
         let r = &s.reader;
         let batch = match r.log.read_after(&s.key, r.cursor, READ_BATCH).await {
@@ -181,8 +192,12 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
                     }
                     break;
                 }
+                if s.out.len() >= CHUNK_BYTES {
+                    break; // the rest of the batch is read again after this chunk is written
+                }
             }
             s.caught_up = s.reader.cursor >= newest;
+            s.write_first = !s.caught_up;
             continue;
         }
         wait(&mut s).await;

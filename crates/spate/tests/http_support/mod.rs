@@ -19,6 +19,9 @@ use spate_protocol::Resource;
 #[derive(Deserialize, JsonSchema)]
 struct Burst {
     n: u32,
+    /// Bytes of message text in every progress notification.
+    #[serde(default)]
+    pad: usize,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -98,9 +101,10 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
         .tool(
             "burst",
             "progress n times at once, never pausing",
-            |ctx: Context, Args(Burst { n }): Args<Burst>| async move {
+            |ctx: Context, Args(Burst { n, pad }): Args<Burst>| async move {
                 for i in 1..=n {
-                    ctx.progress(f64::from(i), Some(f64::from(n)), None)
+                    let message = (pad > 0).then(|| "x".repeat(pad));
+                    ctx.progress(f64::from(i), Some(f64::from(n)), message)
                         .await
                         .map_err(|e| e.to_string())?;
                 }
