@@ -370,3 +370,47 @@ async fn real_stdio_framing_through_a_pipe() {
     assert!(matches!(err, PeerError::Remote(ref e) if e.code == -32603));
     client.ping().await.expect("still serving after a panic");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn requests_sent_right_after_initialize_find_the_handshake_done() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    // A client that does not wait for the initialize answer: all three lines arrive in one
+    // read, and the requests run as concurrent tasks; the handshake must still come first.
+    let s = server(ServerConfig::default());
+    let (client_io, server_io) = tokio::io::duplex(1 << 16);
+    let (sr, sw) = tokio::io::split(server_io);
+    s.serve(from_streams(sr, sw, StdioLimits::default()));
+    let (cr, mut cw) = tokio::io::split(client_io);
+    let lines = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "eager", "version": "1"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+    ];
+    let mut bytes = Vec::new();
+    for line in &lines {
+        bytes.extend_from_slice(line.to_string().as_bytes());
+        bytes.push(b'\n');
+    }
+    cw.write_all(&bytes).await.unwrap();
+    let mut reader = BufReader::new(cr).lines();
+    let mut answers = BTreeMap::new();
+    while answers.len() < 2 {
+        let line = tokio::time::timeout(Duration::from_secs(5), reader.next_line())
+            .await
+            .expect("both requests answered")
+            .unwrap()
+            .expect("the server keeps the pipe open");
+        let message: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if let Some(id) = message["id"].as_i64() {
+            answers.insert(id, message);
+        }
+    }
+    assert!(answers[&1]["result"]["protocolVersion"].is_string());
+    assert!(
+        answers[&2]["result"]["tools"].is_array(),
+        "tools/list after initialize: {}",
+        answers[&2]
+    );
+}

@@ -140,6 +140,13 @@ impl Handler for Session {
             server: self.server.clone(),
             state: self.state.clone(),
         };
+        if request.method == methods::INITIALIZE && modern_meta(&request).is_none() {
+            // The handshake takes effect as it arrives, not when its task first runs: the
+            // requests and `initialized` right behind it (a client need not wait for the
+            // answer to send them) are dispatched as other tasks, and may run first.
+            let answer = router.initialize(&request);
+            return Box::pin(async move { answer });
+        }
         Box::pin(async move { router.route(request, context).await })
     }
 
