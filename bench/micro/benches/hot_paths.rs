@@ -68,15 +68,20 @@ fn event_log(c: &mut Criterion) {
             })
         })
     });
-    c.bench_function("event_log/append_among_100k", |b| {
+    // A log already holding `n` live streams of other sessions.
+    let filled = |n: u64| {
         let log = MemoryEventLog::new(Retention::default());
         rt.block_on(async {
-            for i in 0..99_999u64 {
+            for i in 0..n {
                 log.append(&format!("{:032x}.1", i * 7919), vec![event(false)])
                     .await
                     .expect("append");
             }
         });
+        log
+    };
+    c.bench_function("event_log/append_among_100k", |b| {
+        let log = filled(99_999);
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let t = Instant::now();
@@ -111,14 +116,7 @@ fn event_log(c: &mut Criterion) {
         })
     });
     c.bench_function("event_log/session_among_100k", |b| {
-        let log = MemoryEventLog::new(Retention::default());
-        rt.block_on(async {
-            for i in 0..100_000 {
-                log.append(&format!("{:032x}.1", i * 7919), vec![event(false)])
-                    .await
-                    .expect("append");
-            }
-        });
+        let log = filled(99_999);
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let t = Instant::now();
@@ -135,15 +133,7 @@ fn event_log(c: &mut Criterion) {
         })
     });
     c.bench_function("event_log/open_when_full", |b| {
-        let log = MemoryEventLog::new(Retention::default());
-        let cap = Retention::default().max_streams;
-        rt.block_on(async {
-            for i in 0..cap {
-                log.append(&format!("{i:032x}.1"), vec![event(false)])
-                    .await
-                    .expect("append");
-            }
-        });
+        let log = filled(Retention::default().max_streams as u64);
         let mut opened = 0u64;
         b.iter_custom(|iters| {
             rt.block_on(async {

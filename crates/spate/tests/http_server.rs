@@ -5,7 +5,9 @@ mod http_support;
 
 use std::time::Duration;
 
-use http_support::{ACCEPT, init_body, read_events, start};
+use http_support::{
+    ACCEPT, Event, init_body, progress_values, raw_get_chunks, read_events, start, take_events,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spate::http::{HttpConfig, ResponseMode};
@@ -190,31 +192,15 @@ async fn a_dropped_stream_resumes_with_last_event_id_without_loss_or_duplicates(
     assert_eq!(first.len(), 3);
     let last_id = first.last().unwrap().id.clone().unwrap();
     drop(r); // the connection breaks mid-call
-    let mut resumed = s
-        .client
-        .get(format!("{}/mcp", s.base))
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", &session)
-        .header("last-event-id", &last_id)
-        .send()
-        .await
-        .unwrap();
+    let mut resumed = s.resume(&session, &last_id).await;
     assert_eq!(resumed.status(), StatusCode::OK);
     let rest = read_events(&mut resumed, 10, Duration::from_secs(5)).await;
-    let mut progress: Vec<f64> = first[1..]
-        .iter()
-        .chain(rest.iter())
-        .filter_map(|e| {
-            let m: Value = serde_json::from_str(&e.data).ok()?;
-            m["params"]["progress"].as_f64()
-        })
-        .collect();
+    let seen: Vec<Event> = first[1..].iter().chain(rest.iter()).cloned().collect();
     assert_eq!(
-        progress,
+        progress_values(&seen),
         [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
         "every progress exactly once"
     );
-    progress.dedup();
     let result = rest
         .iter()
         .filter(|e| e.data.contains("slow done 6"))
@@ -231,23 +217,17 @@ async fn a_dropped_stream_resumes_with_last_event_id_without_loss_or_duplicates(
 
     // Another session's Last-Event-ID replays nothing.
     let other = s.initialize().await;
-    let foreign = s
-        .client
-        .get(format!("{}/mcp", s.base))
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", &other)
-        .header("last-event-id", &last_id)
-        .send()
-        .await
-        .unwrap();
+    let foreign = s.resume(&other, &last_id).await;
     assert_eq!(foreign.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
-async fn a_replay_larger_than_one_write_arrives_whole_and_in_order() {
-    // 300 events of ≈2 kB: the reader frames at most 64 KiB per chunk, so this replay is
-    // written in many chunks, each ending inside a batch read from the log.
+async fn a_replay_larger_than_one_write_arrives_whole_in_order_and_in_bounded_chunks() {
+    // 300 events of ≈2 kB (≈600 kB): the reader frames at most 64 KiB per chunk, so the
+    // replay is many chunks, most ending inside a batch read from the log. Read over a raw
+    // socket to see the chunks as the server wrote them.
     const N: u32 = 300;
+    const CHUNK_BOUND: usize = 64 * 1024 + 4 * 1024; // the cap plus the event that crossed it
     let s = start(HttpConfig {
         response_mode: ResponseMode::Sse,
         ..Default::default()
@@ -267,27 +247,35 @@ async fn a_replay_larger_than_one_write_arrives_whole_and_in_order() {
     let cursor = first.last().unwrap().id.clone().unwrap();
     drop(r);
     tokio::time::sleep(Duration::from_millis(100)).await; // the call has finished by now
-    let mut resumed = s
-        .client
-        .get(format!("{}/mcp", s.base))
-        .header("accept", "text/event-stream")
-        .header("mcp-session-id", &session)
-        .header("last-event-id", &cursor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resumed.status(), StatusCode::OK);
-    let rest = read_events(&mut resumed, N as usize, Duration::from_secs(10)).await;
-    let progress: Vec<f64> = first[1..]
-        .iter()
-        .chain(rest.iter())
-        .filter_map(|e| {
-            let m: Value = serde_json::from_str(&e.data).ok()?;
-            m["params"]["progress"].as_f64()
-        })
-        .collect();
+    let (status, chunks) = raw_get_chunks(
+        &s.base,
+        &[
+            ("accept", "text/event-stream"),
+            ("mcp-session-id", &session),
+            ("last-event-id", &cursor),
+        ],
+    )
+    .await;
+    assert!(status.contains(" 200 "), "{status}");
+    let sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
+    assert!(
+        sizes.len() > 5,
+        "the replay is written in many chunks: {sizes:?}"
+    );
+    assert!(
+        sizes.iter().all(|&n| n <= CHUNK_BOUND),
+        "every chunk within the bound: {sizes:?}"
+    );
+    let mut buffer = String::from_utf8(chunks.concat()).unwrap();
+    let mut rest = Vec::new();
+    take_events(&mut buffer, &mut rest);
+    let seen: Vec<Event> = first[1..].iter().chain(rest.iter()).cloned().collect();
     let expected: Vec<f64> = (1..=N).map(f64::from).collect();
-    assert_eq!(progress, expected, "every progress exactly once, in order");
+    assert_eq!(
+        progress_values(&seen),
+        expected,
+        "every progress exactly once, in order"
+    );
     assert!(
         rest.last().unwrap().data.contains("burst done"),
         "the result ends the replay"

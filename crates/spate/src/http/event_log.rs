@@ -333,8 +333,11 @@ impl EventLog for MemoryEventLog {
         log.trim(&self.retention, now);
         log.news.notify_waiters();
         let last = log.next_seq - 1;
-        if let Some((id, (key, _))) = finished.zip(store.streams.get_key_value(stream)) {
-            store.ages.finished.push_back((id, key.clone()));
+        if let Some(id) = finished {
+            // The key's one allocation, shared with the map (looked up only when a stream ends).
+            if let Some((key, _)) = store.streams.get_key_value(stream) {
+                store.ages.finished.push_back((id, key.clone()));
+            }
         }
         // Streams removed after a JSON answer or ended with their session leave names behind;
         // compacting once a queue doubles keeps it proportional to the streams held, not to

@@ -186,10 +186,8 @@ impl Router {
         if let Some(meta) = modern_meta(&request) {
             return self.route_modern(request, rc, meta).await;
         }
+        // A legacy `initialize` never gets here: `on_request` answers it as it arrives.
         let method = request.method.as_str();
-        if method == methods::INITIALIZE {
-            return self.initialize(&request);
-        }
         if method == methods::PING {
             return Ok(to_raw(&serde_json::json!({})));
         }
@@ -242,7 +240,7 @@ impl Router {
     ) -> Answer {
         let p: CallToolRequestParams = request.parse_params()?;
         let catalog = self.server.shared.catalog.snapshot();
-        let Some(entry) = catalog.tool(&p.name).cloned() else {
+        let Some(entry) = catalog.tool(&p.name) else {
             return Err(ErrorObject::invalid_params(format!(
                 "Unknown tool: {}",
                 p.name
@@ -250,7 +248,7 @@ impl Router {
         };
         let round = self.round(version, &request)?;
         let mut ctx = self.context(&rc, p.meta.as_ref(), round.clone());
-        let Some(mode) = self.task_mode(version, &entry, &p, &rc)? else {
+        let Some(mode) = self.task_mode(version, entry, &p, &rc)? else {
             let result = entry.handler.call(ctx.clone(), p.arguments).await;
             ctx.finish();
             if let Some(early) = settle(version, round, result.is_error == Some(true)) {

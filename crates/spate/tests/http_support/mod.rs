@@ -253,6 +253,18 @@ impl Running {
         session
     }
 
+    /// A `GET` resuming a session's stream after `last_event_id`.
+    pub async fn resume(&self, session: &str, last_event_id: &str) -> Response {
+        self.client
+            .get(format!("{}/mcp", self.base))
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", session)
+            .header("last-event-id", last_event_id)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn call(&self, session: &str, id: i64, method: &str, params: Value) -> Response {
         self.post()
             .header("mcp-session-id", session)
@@ -283,26 +295,84 @@ pub async fn read_events(response: &mut Response, n: usize, within: Duration) ->
         };
         let Some(chunk) = chunk.unwrap() else { break };
         buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let mut event = Event::default();
-            let mut is_comment = true;
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("id: ") {
-                    event.id = Some(v.to_owned());
-                    is_comment = false;
-                } else if let Some(v) = line.strip_prefix("event: ") {
-                    event.name = Some(v.to_owned());
-                    is_comment = false;
-                } else if let Some(v) = line.strip_prefix("data:") {
-                    event.data.push_str(v.trim_start());
-                    is_comment = false;
-                }
-            }
-            if !is_comment {
-                events.push(event);
-            }
-        }
+        take_events(&mut buffer, &mut events);
     }
     events
+}
+
+/// Moves every complete SSE event at the front of `buffer` into `events` (comments skipped).
+pub fn take_events(buffer: &mut String, events: &mut Vec<Event>) {
+    while let Some(end) = buffer.find("\n\n") {
+        let block: String = buffer.drain(..end + 2).collect();
+        let mut event = Event::default();
+        let mut is_comment = true;
+        for line in block.lines() {
+            if let Some(v) = line.strip_prefix("id: ") {
+                event.id = Some(v.to_owned());
+                is_comment = false;
+            } else if let Some(v) = line.strip_prefix("event: ") {
+                event.name = Some(v.to_owned());
+                is_comment = false;
+            } else if let Some(v) = line.strip_prefix("data:") {
+                event.data.push_str(v.trim_start());
+                is_comment = false;
+            }
+        }
+        if !is_comment {
+            events.push(event);
+        }
+    }
+}
+
+/// The `progress` of every progress notification among `events`, in order.
+pub fn progress_values(events: &[Event]) -> Vec<f64> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let m: Value = serde_json::from_str(&e.data).ok()?;
+            m["params"]["progress"].as_f64()
+        })
+        .collect()
+}
+
+/// A `GET` over a raw socket (`Connection: close`), read to its end: the status line and the
+/// body's HTTP chunks exactly as the server framed them, which a client library would hide.
+pub async fn raw_get_chunks(base: &str, headers: &[(&str, &str)]) -> (String, Vec<Vec<u8>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut request = format!("GET /mcp HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut raw))
+        .await
+        .expect("the response ends")
+        .unwrap();
+    let head_end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_lowercase();
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
+    let mut rest = &raw[head_end + 4..];
+    let mut chunks = Vec::new();
+    loop {
+        let line_end = rest
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("a size line");
+        let size_hex = std::str::from_utf8(&rest[..line_end]).unwrap();
+        let size = usize::from_str_radix(size_hex.trim(), 16).expect("a hex chunk size");
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            break;
+        }
+        chunks.push(rest[..size].to_vec());
+        rest = &rest[size + 2..];
+    }
+    (head.lines().next().unwrap_or_default().to_owned(), chunks)
 }
