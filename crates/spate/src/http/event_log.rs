@@ -65,6 +65,13 @@ pub struct LogError(pub String);
 pub trait EventLog: Send + Sync + 'static {
     /// Appends events to a stream (creating it), returning the sequence number of the last one.
     fn append(&self, stream: &str, events: Vec<NewEvent>) -> BoxFuture<'_, Result<u64, LogError>>;
+    /// Appends one event to each of many streams (a server event fanned out to sessions): one
+    /// call, so a backend can batch what would otherwise be one round trip per stream.
+    fn append_each<'a>(
+        &'a self,
+        streams: &'a [&'a str],
+        event: NewEvent,
+    ) -> BoxFuture<'a, Result<(), LogError>>;
     /// Reads at most `max` events after `after` (0 = from the start).
     fn read_after(
         &self,
@@ -72,8 +79,9 @@ pub trait EventLog: Send + Sync + 'static {
         after: u64,
         max: usize,
     ) -> BoxFuture<'_, Result<ReadBatch, LogError>>;
-    /// Resolves when the stream has an event after `after`, is removed, or `timeout` passes.
-    fn wait_after(&self, stream: &str, after: u64, timeout: Duration) -> BoxFuture<'_, ()>;
+    /// Resolves when the stream has an event after `after` or is removed. Callers bound the
+    /// wait themselves (a reader's keep-alive clock, a POST's wait for a JSON answer).
+    fn wait_after(&self, stream: &str, after: u64) -> BoxFuture<'_, ()>;
     /// Removes every stream whose key starts with `prefix` (a session's streams).
     fn remove_prefix(&self, prefix: &str) -> BoxFuture<'_, ()>;
     /// Removes one stream.
@@ -142,6 +150,9 @@ impl StreamLog {
         }
     }
 }
+
+/// Streams appended to under one hold of the lock in [`EventLog::append_each`].
+const FAN_OUT_SLICE: usize = 256;
 
 /// Names each queue of [`Ages`] may hold beyond twice the streams held.
 const QUEUE_SLACK: usize = 1024;
@@ -223,6 +234,61 @@ impl Store {
         None
     }
 
+    /// Appends events to a stream (opening it, evicting another if the log is full) and wakes
+    /// its readers; returns the sequence number of the last one.
+    fn append(
+        &mut self,
+        retention: &Retention,
+        stream: &str,
+        events: impl IntoIterator<Item = NewEvent>,
+        now: Instant,
+    ) -> u64 {
+        // An append to a known stream is one lookup and allocates nothing; only a new stream
+        // pays for its key.
+        let log = match self.streams.get_mut(stream) {
+            Some(log) => log,
+            None => {
+                if self.streams.len() >= retention.max_streams.max(1) {
+                    self.evict_one();
+                }
+                self.open(stream)
+            }
+        };
+        let mut finished = None;
+        for event in events {
+            let seq = log.next_seq;
+            log.next_seq += 1;
+            if event.last && log.completed_at.is_none() {
+                log.completed_at = Some(now);
+                finished = Some(log.id);
+            }
+            log.events.push_back((
+                StoredEvent {
+                    seq,
+                    data: event.data,
+                    last: event.last,
+                    disconnect: event.disconnect,
+                },
+                now,
+            ));
+        }
+        log.trim(retention, now);
+        log.news.notify_waiters();
+        let last = log.next_seq - 1;
+        if let Some(id) = finished {
+            // The key's one allocation, shared with the map (looked up only when a stream ends).
+            if let Some((key, _)) = self.streams.get_key_value(stream) {
+                self.ages.finished.push_back((id, key.clone()));
+            }
+        }
+        // Streams removed after a JSON answer or ended with their session leave names behind;
+        // compacting once a queue doubles keeps it proportional to the streams held, not to
+        // the cap, at amortised constant cost.
+        let bound = 2 * self.streams.len().max(QUEUE_SLACK);
+        self.forget_gone(bound);
+        last
+    }
+
     /// Forgets the entries of streams no longer held in each queue longer than `bound`.
     fn forget_gone(&mut self, bound: usize) {
         let streams = &self.streams;
@@ -298,53 +364,27 @@ impl MemoryEventLog {
 
 impl EventLog for MemoryEventLog {
     fn append(&self, stream: &str, events: Vec<NewEvent>) -> BoxFuture<'_, Result<u64, LogError>> {
-        let now = Instant::now();
-        let mut store = self.lock();
-        let store = &mut *store;
-        // An append to a known stream is one lookup and allocates nothing; only a new stream
-        // pays for its key.
-        let log = match store.streams.get_mut(stream) {
-            Some(log) => log,
-            None => {
-                if store.streams.len() >= self.retention.max_streams.max(1) {
-                    store.evict_one();
-                }
-                store.open(stream)
-            }
-        };
-        let mut finished = None;
-        for event in events {
-            let seq = log.next_seq;
-            log.next_seq += 1;
-            if event.last && log.completed_at.is_none() {
-                log.completed_at = Some(now);
-                finished = Some(log.id);
-            }
-            log.events.push_back((
-                StoredEvent {
-                    seq,
-                    data: event.data,
-                    last: event.last,
-                    disconnect: event.disconnect,
-                },
-                now,
-            ));
-        }
-        log.trim(&self.retention, now);
-        log.news.notify_waiters();
-        let last = log.next_seq - 1;
-        if let Some(id) = finished {
-            // The key's one allocation, shared with the map (looked up only when a stream ends).
-            if let Some((key, _)) = store.streams.get_key_value(stream) {
-                store.ages.finished.push_back((id, key.clone()));
-            }
-        }
-        // Streams removed after a JSON answer or ended with their session leave names behind;
-        // compacting once a queue doubles keeps it proportional to the streams held, not to
-        // the cap, at amortised constant cost.
-        let bound = 2 * store.streams.len().max(QUEUE_SLACK);
-        store.forget_gone(bound);
+        let last = self
+            .lock()
+            .append(&self.retention, stream, events, Instant::now());
         Box::pin(async move { Ok(last) })
+    }
+
+    fn append_each<'a>(
+        &'a self,
+        streams: &'a [&'a str],
+        event: NewEvent,
+    ) -> BoxFuture<'a, Result<(), LogError>> {
+        let now = Instant::now();
+        // The lock is let go between slices, so appends of other streams wait for one slice
+        // of a large fan-out, not for all of it.
+        for slice in streams.chunks(FAN_OUT_SLICE) {
+            let mut store = self.lock();
+            for stream in slice {
+                store.append(&self.retention, stream, [event.clone()], now);
+            }
+        }
+        Box::pin(async { Ok(()) })
     }
 
     fn read_after(
@@ -379,25 +419,17 @@ impl EventLog for MemoryEventLog {
         Box::pin(async move { Ok(batch) })
     }
 
-    fn wait_after(&self, stream: &str, after: u64, timeout: Duration) -> BoxFuture<'_, ()> {
+    fn wait_after(&self, stream: &str, after: u64) -> BoxFuture<'_, ()> {
+        // Appends wake the stream's waiters with `notify_waiters`, which reaches a future from
+        // the moment it is made. Made here under the same lock as the check, it cannot miss an
+        // append that comes after the check, so one lookup is enough.
         let news = match self.lock().streams.get(stream) {
-            Some(log) if log.next_seq - 1 <= after => Some(log.news.clone()),
+            Some(log) if log.next_seq - 1 <= after => Some(log.news.clone().notified_owned()),
             _ => None, // already has more, or gone: return at once
         };
-        let stream = stream.to_owned();
         Box::pin(async move {
-            let Some(news) = news else { return };
-            let notified = news.notified();
-            tokio::pin!(notified);
-            // Register before re-checking, so an append between the two cannot be missed.
-            notified.as_mut().enable();
-            let ready = self
-                .lock()
-                .streams
-                .get(stream.as_str())
-                .is_none_or(|log| log.next_seq - 1 > after);
-            if !ready {
-                let _ = tokio::time::timeout(timeout, notified).await;
+            if let Some(news) = news {
+                news.await;
             }
         })
     }
@@ -462,11 +494,46 @@ mod tests {
                 log.append("s", vec![ev("c", true)]).await.unwrap();
             })
         };
-        log.wait_after("s", 2, Duration::from_secs(5)).await;
+        tokio::time::timeout(Duration::from_secs(5), log.wait_after("s", 2))
+            .await
+            .expect("the append wakes the waiter");
         let batch = log.read_after("s", 2, 10).await.unwrap();
         assert_eq!(batch.events[0].data, "c");
         assert!(batch.events[0].last);
         appender.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn one_event_reaches_each_of_many_streams_and_wakes_their_readers() {
+        let log = Arc::new(MemoryEventLog::default());
+        // More streams than one hold of the lock covers, some already holding events.
+        let keys: Vec<String> = (0..FAN_OUT_SLICE * 2 + 3)
+            .map(|i| format!("s{i}.0"))
+            .collect();
+        for key in keys.iter().step_by(2) {
+            log.append(key, vec![ev("before", false)]).await.unwrap();
+        }
+        let waiter = {
+            let log = log.clone();
+            tokio::spawn(async move { log.wait_after("s0.0", 1).await })
+        };
+        tokio::task::yield_now().await;
+        let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+        log.append_each(&refs, ev("update", false)).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("the fan-out wakes a waiting reader")
+            .unwrap();
+        for (i, key) in keys.iter().enumerate() {
+            let batch = log.read_after(key, 0, 10).await.unwrap();
+            let data: Vec<_> = batch.events.iter().map(|e| e.data.clone()).collect();
+            let expected: &[&str] = if i % 2 == 0 {
+                &["before", "update"]
+            } else {
+                &["update"]
+            };
+            assert_eq!(data, expected, "{key}");
+        }
     }
 
     #[tokio::test]
@@ -518,7 +585,7 @@ mod tests {
         }
         let waiter = {
             let log = log.clone();
-            tokio::spawn(async move { log.wait_after("a.2", 1, Duration::from_secs(30)).await })
+            tokio::spawn(async move { log.wait_after("a.2", 1).await })
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
         log.remove_prefix("a.").await;

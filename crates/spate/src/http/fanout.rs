@@ -15,7 +15,7 @@ use spate_protocol::Message;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::event_log::NewEvent;
-use super::session::{STANDALONE, SessionRegistry, append};
+use super::session::SessionRegistry;
 use crate::server::ServerEvent;
 
 /// Starts the fan-out of `events` to the sessions of `registry`, until the registry is gone.
@@ -40,23 +40,20 @@ async fn run(registry: Weak<SessionRegistry>, mut events: broadcast::Receiver<Se
     }
 }
 
-/// Appends one event to the standalone stream of every session it concerns.
+/// Appends one event to the standalone stream of every session it concerns, in one call to
+/// the log.
 async fn deliver(registry: &SessionRegistry, event: &ServerEvent) {
-    let targets = registry.select(|s| event.concerns(&s.state));
+    let targets = registry.select(|s| !s.is_closed() && event.concerns(&s.state));
     if targets.is_empty() {
         return;
     }
-    let data = Bytes::from(Message::from(event.notification()).encode());
-    let log = registry.log();
-    for session in targets {
-        if session.is_closed() {
-            continue;
-        }
-        let event = NewEvent {
-            data: data.clone(),
-            last: false,
-            disconnect: false,
-        };
-        append(log, &session, STANDALONE, vec![event]).await;
+    let keys: Vec<&str> = targets.iter().map(|s| s.standalone_key()).collect();
+    let event = NewEvent {
+        data: Bytes::from(Message::from(event.notification()).encode()),
+        last: false,
+        disconnect: false,
+    };
+    if let Err(e) = registry.log().append_each(&keys, event).await {
+        tracing::error!("event log fan-out to {} sessions failed: {e}", keys.len());
     }
 }

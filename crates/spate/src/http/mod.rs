@@ -22,6 +22,7 @@ pub mod auth;
 mod config;
 pub mod event_log;
 mod fanout;
+mod keep_alive;
 mod legacy_sse;
 mod modern;
 mod reply;

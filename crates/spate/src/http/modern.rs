@@ -8,9 +8,9 @@
 //! `MCP-Protocol-Version` header names anything but a legacy version; everything else
 //! (`initialize`, session traffic) stays legacy.
 
+use super::keep_alive::KeepAlive;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -164,7 +164,7 @@ async fn run(
             to_engine,
         },
         id,
-        keep_alive,
+        keep_alive: KeepAlive::new(keep_alive),
         wrote: false,
         done: false,
         _permit: permit,
@@ -211,7 +211,7 @@ struct Streaming {
     frames: mpsc::Receiver<OutboundFrame>,
     cancel: CancelOnDrop,
     id: RequestId,
-    keep_alive: Duration,
+    keep_alive: KeepAlive,
     wrote: bool,
     done: bool,
     _permit: OwnedSemaphorePermit,
@@ -224,10 +224,10 @@ async fn next_chunk(mut s: Streaming) -> Option<(Result<Bytes, Infallible>, Stre
     loop {
         let frame = match s.first.take() {
             Some(frame) => frame,
-            None => match tokio::time::timeout(s.keep_alive, s.frames.recv()).await {
-                Ok(Some(frame)) => frame,
-                Ok(None) => return None,
-                Err(_) => return Some((Ok(sse::comment("keep-alive")), s)),
+            None => match s.keep_alive.or_quiet(s.frames.recv()).await {
+                Some(Some(frame)) => frame,
+                Some(None) => return None,
+                None => return Some((Ok(sse::comment("keep-alive")), s)),
             },
         };
         if !frame.is_message() {
@@ -241,6 +241,7 @@ async fn next_chunk(mut s: Streaming) -> Option<(Result<Bytes, Infallible>, Stre
             s.done = true;
         }
         s.wrote = true;
+        s.keep_alive.wrote();
         let chunk = sse::data(&frame.bytes);
         return Some((Ok(chunk), s));
     }

@@ -1,5 +1,6 @@
 //! HTTP sessions: one engine peer each, the map of live sessions, their limits and expiry.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -38,6 +39,9 @@ pub struct HttpSession {
     /// Set when the session has ended. Nothing waits on it: ending a session removes its
     /// streams from the log, which wakes their readers.
     closed: AtomicBool,
+    /// The log key of the standalone stream, made once: the fan-out appends to it for every
+    /// event that concerns the session.
+    standalone_key: Box<str>,
 }
 
 impl std::fmt::Debug for HttpSession {
@@ -72,9 +76,18 @@ impl std::fmt::Display for EventId<'_> {
 }
 
 impl HttpSession {
-    /// The log key of one of this session's streams.
-    pub fn stream_key(&self, stream: u64) -> String {
-        format!("{}.{stream}", self.id)
+    /// The log key of one of this session's streams (the standalone one is not built again).
+    pub fn stream_key(&self, stream: u64) -> Cow<'_, str> {
+        if stream == STANDALONE {
+            Cow::Borrowed(self.standalone_key())
+        } else {
+            Cow::Owned(format!("{}.{stream}", self.id))
+        }
+    }
+
+    /// The log key of the standalone stream.
+    pub fn standalone_key(&self) -> &str {
+        &self.standalone_key
     }
 
     /// The SSE event id of an event: session, stream and position, so a `Last-Event-ID`
@@ -235,8 +248,10 @@ impl SessionRegistry {
                 log: self.log.clone(),
             });
             let (peer, state) = self.server.serve_attached(sink);
+            let id = new_session_id();
             HttpSession {
-                id: new_session_id(),
+                standalone_key: format!("{id}.{STANDALONE}").into(),
+                id,
                 state,
                 peer,
                 request_streams: Mutex::new(HashMap::new()),

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::response::Response;
@@ -12,6 +12,7 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, StatusCode, header};
 
 use super::event_log::EventLog;
+use super::keep_alive::KeepAlive;
 use super::session::{ActiveGuard, HttpSession};
 use super::sse;
 
@@ -73,6 +74,7 @@ struct State {
     /// write what is framed before reading on. Without it hyper keeps polling for chunks
     /// until its buffer is full, and the first events of a long replay wait for hundreds.
     write_first: bool,
+    keep_alive: KeepAlive,
     _active: ActiveGuard,
 }
 
@@ -94,7 +96,8 @@ impl StreamReader {
             out.extend_from_slice(&p);
         }
         let state = State {
-            key: reader.session.stream_key(reader.stream),
+            keep_alive: KeepAlive::new(reader.keep_alive),
+            key: reader.session.stream_key(reader.stream).into_owned(),
             reader,
             out,
             held: None,
@@ -113,6 +116,7 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
     loop {
         if !s.out.is_empty() {
             let chunk = s.out.split().freeze();
+            s.keep_alive.wrote();
             return Some((Ok(chunk), s));
         }
         if let Some(last) = s.held.take() {
@@ -206,11 +210,9 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
 
 /// Waits for the stream's next event, queueing a keep-alive comment if none came in time.
 async fn wait(s: &mut State) {
-    let r = &s.reader;
-    let started = Instant::now();
     // Ending the session removes its streams, which ends this wait too.
-    r.log.wait_after(&s.key, r.cursor, r.keep_alive).await;
-    if started.elapsed() >= r.keep_alive {
+    let news = s.reader.log.wait_after(&s.key, s.reader.cursor);
+    if s.keep_alive.or_quiet(news).await.is_none() {
         sse::put_comment(&mut s.out, "keep-alive");
     }
 }

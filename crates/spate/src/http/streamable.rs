@@ -230,7 +230,7 @@ pub async fn post(
     // JSON if the response comes first and soon; SSE otherwise.
     let mut first = log.read_after(&key, 0, 2).await.unwrap_or_default();
     if first.events.is_empty() {
-        log.wait_after(&key, 0, app.config.keep_alive).await;
+        let _ = tokio::time::timeout(app.config.keep_alive, log.wait_after(&key, 0)).await;
         first = log.read_after(&key, 0, 2).await.unwrap_or_default();
     }
     let json_ok = app.config.response_mode == super::ResponseMode::Json;
