@@ -222,6 +222,49 @@ async fn a_dropped_stream_resumes_with_last_event_id_without_loss_or_duplicates(
 }
 
 #[tokio::test]
+async fn an_answer_ready_at_once_is_one_sse_body_of_known_length_and_stays_resumable() {
+    let s = start(HttpConfig {
+        response_mode: ResponseMode::Sse,
+        ..Default::default()
+    })
+    .await;
+    let session = s.initialize().await;
+    let args = json!({"name": "add", "arguments": {"a": 2, "b": 3}});
+    let r = s.call(&session, 5, "tools/call", args).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    let length: usize = r.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut body = r.text().await.unwrap();
+    assert_eq!(body.len(), length);
+    let mut events = Vec::new();
+    take_events(&mut body, &mut events);
+    assert!(body.is_empty(), "nothing but whole events: {body:?}");
+    assert_eq!(
+        events.len(),
+        2,
+        "the priming event and the answer: {events:?}"
+    );
+    assert_eq!(events[0].data, "", "priming carries empty data");
+    let answer: Value = serde_json::from_str(&events[1].data).unwrap();
+    assert_eq!(answer["id"], 5);
+    assert_eq!(answer["result"]["content"][0]["text"], "5", "{answer}");
+
+    // Written in one piece, it is still a stream of the log: resuming after the priming
+    // event replays the answer.
+    let priming = events[0].id.clone().expect("the priming event has an id");
+    let mut resumed = s.resume(&session, &priming).await;
+    assert_eq!(resumed.status(), StatusCode::OK);
+    let replay = read_events(&mut resumed, 1, Duration::from_secs(5)).await;
+    assert_eq!(replay.len(), 1);
+    assert_eq!(replay[0].id, events[1].id);
+    assert_eq!(replay[0].data, events[1].data);
+}
+
+#[tokio::test]
 async fn a_replay_larger_than_one_write_arrives_whole_in_order_and_in_bounded_chunks() {
     // 300 events of ≈2 kB (≈600 kB): the reader frames at most 64 KiB per chunk, so the
     // replay is many chunks, most ending inside a batch read from the log. Read over a raw

@@ -8,7 +8,6 @@
 //! `MCP-Protocol-Version` header names anything but a legacy version; everything else
 //! (`initialize`, session traffic) stays legacy.
 
-use super::keep_alive::KeepAlive;
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -23,6 +22,7 @@ use spate_protocol::{
 };
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
+use super::keep_alive::KeepAlive;
 use super::request_headers::{self as rh, VERSION};
 use super::stream_reader::sse_response;
 use super::{App, ResponseMode, reply, sse};
@@ -149,11 +149,13 @@ async fn run(
         Err(_) => None, // slow: stream, with keep-alives meanwhile
     };
     if let Some(frame) = &first {
-        if frame.route == Route::Response(id.clone())
-            && app.config.response_mode == ResponseMode::Json
-        {
-            let status = response_status(&frame.bytes);
-            return reply::json(status, Bytes::from(frame.bytes.clone()));
+        if frame.route == Route::Response(id.clone()) {
+            if app.config.response_mode == ResponseMode::Json {
+                let status = response_status(&frame.bytes);
+                return reply::json(status, Bytes::from(frame.bytes.clone()));
+            }
+            // Answered at once: one SSE body of known length, no stream to run.
+            return sse_response(Body::from(sse::data(&frame.bytes)));
         }
     }
     let state = Streaming {

@@ -57,9 +57,21 @@ pub fn data(data: &[u8]) -> Bytes {
     out.freeze()
 }
 
-/// The priming event of SEP-1699: an id to resume from, a `retry` hint, and empty data.
+/// Appends the priming event of SEP-1699: an id to resume from, a `retry` hint, and empty
+/// data.
+pub fn put_priming(out: &mut BytesMut, id: impl Display, retry_ms: u64) {
+    out.put_slice(b"id: ");
+    put_display(out, id);
+    out.put_slice(b"\nretry: ");
+    put_display(out, retry_ms);
+    out.put_slice(b"\ndata:\n\n");
+}
+
+/// The priming event alone (see [`put_priming`]).
 pub fn priming(id: impl Display, retry_ms: u64) -> Bytes {
-    Bytes::from(format!("id: {id}\nretry: {retry_ms}\ndata:\n\n"))
+    let mut out = BytesMut::with_capacity(64);
+    put_priming(&mut out, id, retry_ms);
+    out.freeze()
 }
 
 /// One named event without id (see [`put_named`]).

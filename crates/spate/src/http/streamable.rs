@@ -4,9 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use spate_protocol::jsonrpc::{Frame, decode};
 use spate_protocol::{InitializeRequestParams, Message, ProtocolVersion, RequestId, methods};
@@ -15,7 +16,7 @@ use super::App;
 use super::reply;
 use super::session::{HttpSession, STANDALONE, StreamRefusal};
 use super::sse;
-use super::stream_reader::{Framing, StreamReader};
+use super::stream_reader::{Framing, StreamReader, sse_response};
 use crate::server::Principal;
 use crate::transport::InboundFrame;
 
@@ -242,6 +243,16 @@ pub async fn post(
                 app.sessions.end(&session.id);
             }
             reply::json(StatusCode::OK, body)
+        }
+        Some(event) if event.last => {
+            // The whole stream is already here: one SSE body of known length, no reader to
+            // run. The stream stays in the log, resumable for its grace period like any other.
+            let mut out = BytesMut::with_capacity(event.data.len() + 128);
+            if primed {
+                sse::put_priming(&mut out, session.event_id(stream, 0), app.config.retry_ms);
+            }
+            sse::put_event(&mut out, session.event_id(stream, event.seq), &event.data);
+            sse_response(Body::from(out.freeze()))
         }
         _ => StreamReader {
             log,
