@@ -125,7 +125,9 @@ struct StreamLog {
     events: VecDeque<(StoredEvent, Instant)>,
     next_seq: u64,
     completed_at: Option<Instant>,
-    news: Arc<Notify>,
+    /// Wakes readers waiting for more; made by the first wait, so the many streams nobody
+    /// waits on (an answer written at once) do not each hold one.
+    news: Option<Arc<Notify>>,
 }
 
 impl StreamLog {
@@ -135,7 +137,14 @@ impl StreamLog {
             events: VecDeque::new(),
             next_seq: 1,
             completed_at: None,
-            news: Arc::new(Notify::new()),
+            news: None,
+        }
+    }
+
+    /// Wakes whoever waits on this stream.
+    fn wake(&self) {
+        if let Some(news) = &self.news {
+            news.notify_waiters();
         }
     }
 
@@ -203,7 +212,7 @@ impl Store {
     fn remove(&mut self, key: &str) {
         if let Some((key, log)) = self.streams.remove_entry(key) {
             self.ordered.remove(&key);
-            log.news.notify_waiters();
+            log.wake();
         }
     }
 
@@ -254,6 +263,12 @@ impl Store {
                 self.open(stream)
             }
         };
+        let events = events.into_iter();
+        if log.events.capacity() == 0 && events.size_hint().0 > 0 {
+            // Most streams are one answer: room for what comes, not the four slots a first
+            // push would make.
+            log.events.reserve_exact(events.size_hint().0);
+        }
         let mut finished = None;
         for event in events {
             let seq = log.next_seq;
@@ -273,7 +288,7 @@ impl Store {
             ));
         }
         log.trim(retention, now);
-        log.news.notify_waiters();
+        log.wake();
         let last = log.next_seq - 1;
         if let Some(id) = finished {
             // The key's one allocation, shared with the map (looked up only when a stream ends).
@@ -348,7 +363,7 @@ impl MemoryEventLog {
                 .is_none_or(|t| now.duration_since(t) <= self.retention.completed_grace);
             if !keep {
                 ordered.remove(key);
-                log.news.notify_waiters();
+                log.wake();
             }
             keep
         });
@@ -423,8 +438,11 @@ impl EventLog for MemoryEventLog {
         // Appends wake the stream's waiters with `notify_waiters`, which reaches a future from
         // the moment it is made. Made here under the same lock as the check, it cannot miss an
         // append that comes after the check, so one lookup is enough.
-        let news = match self.lock().streams.get(stream) {
-            Some(log) if log.next_seq - 1 <= after => Some(log.news.clone().notified_owned()),
+        let news = match self.lock().streams.get_mut(stream) {
+            Some(log) if log.next_seq - 1 <= after => {
+                let news = log.news.get_or_insert_with(Default::default);
+                Some(news.clone().notified_owned())
+            }
             _ => None, // already has more, or gone: return at once
         };
         Box::pin(async move {
