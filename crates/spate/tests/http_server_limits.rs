@@ -1,15 +1,58 @@
 //! Per-session limits of the Streamable HTTP server over real sockets: open request streams
 //! are capped (429 with Retry-After, the session keeps working), and everything a session
-//! held is released when it ends, however many sessions come and go.
+//! held is released when it ends, however many sessions come and go; finished streams kept
+//! for resumption are capped per session, so one busy session cannot crowd out the others.
 
 mod http_support;
 
 use std::time::Duration;
 
-use http_support::start;
+use http_support::{start, take_events};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use spate::http::HttpConfig;
+use spate::http::{HttpConfig, ResponseMode};
+
+/// Calls `add` with `id` in an SSE-answering session; the id of its priming event.
+async fn answered_call(s: &http_support::Running, session: &str, id: i64) -> String {
+    let args = json!({"name": "add", "arguments": {"a": id, "b": 1}});
+    let r = s.call(session, id, "tools/call", args).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut body = r.text().await.unwrap();
+    let mut events = Vec::new();
+    take_events(&mut body, &mut events);
+    assert_eq!(events.len(), 2, "priming and answer: {events:?}");
+    events[0].id.clone().expect("the priming event has an id")
+}
+
+#[tokio::test]
+async fn each_session_keeps_only_its_newest_finished_streams_resumable() {
+    let s = start(HttpConfig {
+        response_mode: ResponseMode::Sse,
+        max_finished_streams_per_session: 2,
+        ..HttpConfig::default()
+    })
+    .await;
+    let busy = s.initialize().await;
+    let quiet = s.initialize().await;
+    let quiet_stream = answered_call(&s, &quiet, 100).await;
+    let mut primings = Vec::new();
+    for id in 1..=3 {
+        primings.push(answered_call(&s, &busy, id).await);
+    }
+    // The busy session's oldest finished stream made room for its third...
+    assert_eq!(
+        s.resume(&busy, &primings[0]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // ...its two newest still replay their answers...
+    for (priming, id) in primings[1..].iter().zip([2, 3]) {
+        let replay = s.resume(&busy, priming).await.text().await.unwrap();
+        assert!(replay.contains(&format!("\"id\":{id}")), "{replay}");
+    }
+    // ...and the quiet session lost nothing to it.
+    let replay = s.resume(&quiet, &quiet_stream).await.text().await.unwrap();
+    assert!(replay.contains("\"id\":100"), "{replay}");
+}
 
 #[tokio::test]
 async fn open_request_streams_per_session_are_capped_with_retry_after() {

@@ -29,6 +29,10 @@ pub struct HttpConfig {
     pub max_sessions: usize,
     /// Request streams one session may have open at once (default 64); beyond, 429.
     pub max_streams_per_session: usize,
+    /// Finished request streams one session keeps resumable (default 64); beyond, its
+    /// longest-finished one is dropped. Without it one busy session would fill the log and
+    /// push every other session's streams out.
+    pub max_finished_streams_per_session: usize,
     /// 2026-07-28 requests (which have no session) in progress at once, listen streams
     /// included (default 4096); beyond, 503 with Retry-After.
     pub max_stateless_requests: usize,
@@ -61,6 +65,7 @@ impl Default for HttpConfig {
             session_ttl: Duration::from_secs(30 * 60),
             max_sessions: 10_000,
             max_streams_per_session: 64,
+            max_finished_streams_per_session: 64,
             max_stateless_requests: 4096,
             max_body_bytes: 4 * 1024 * 1024,
             keep_alive: Duration::from_secs(15),

@@ -91,8 +91,13 @@ impl McpHttp {
             .oauth
             .clone()
             .map(|o| auth::ResourceServer::new(o, &config.endpoint));
-        let sessions =
-            SessionRegistry::new(server.clone(), log, config.max_sessions, config.session_ttl);
+        let sessions = SessionRegistry::new(
+            server.clone(),
+            log,
+            config.max_sessions,
+            config.session_ttl,
+            config.max_finished_streams_per_session,
+        );
         Self {
             app: Arc::new(App {
                 config,

@@ -1,7 +1,7 @@
 //! HTTP sessions: one engine peer each, the map of live sessions, their limits and expiry.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -29,6 +29,8 @@ pub struct HttpSession {
     pub state: Arc<SessionState>,
     peer: AttachedPeer,
     request_streams: Mutex<HashMap<RequestId, u64>>,
+    /// The request streams that have ended and are still in the log, longest-finished first.
+    finished_streams: Mutex<VecDeque<u64>>,
     next_stream: AtomicU64,
     /// Whether a standalone GET stream is attached now.
     pub standalone_attached: AtomicBool,
@@ -125,6 +127,27 @@ impl HttpSession {
         Ok(stream)
     }
 
+    /// Notes that `stream` has ended; returns the longest-finished stream beyond `keep`,
+    /// which the caller removes from the log.
+    fn note_finished(&self, stream: u64, keep: usize) -> Option<u64> {
+        let mut finished = lock(&self.finished_streams);
+        finished.push_back(stream);
+        if finished.len() > keep {
+            finished.pop_front()
+        } else {
+            None
+        }
+    }
+
+    /// Forgets a finished stream the caller removes from the log itself (an answer sent as
+    /// JSON, which cannot be resumed). It is almost always the newest, so found at once.
+    pub fn forget_finished(&self, stream: u64) {
+        let mut finished = lock(&self.finished_streams);
+        if let Some(at) = finished.iter().rposition(|s| *s == stream) {
+            finished.remove(at);
+        }
+    }
+
     /// Hands a decoded frame to the engine: notifications are handled, requests started,
     /// when this returns. `false` once the session has ended.
     pub async fn deliver(&self, frame: InboundFrame) -> bool {
@@ -174,17 +197,21 @@ pub struct SessionRegistry {
     log: Arc<dyn EventLog>,
     max_sessions: usize,
     ttl: Duration,
+    /// Finished streams each session keeps (see `HttpConfig::max_finished_streams_per_session`).
+    finished_kept: usize,
     /// Whether the fan-out of server events runs (started with the first session).
     fanout_started: AtomicBool,
 }
 
 impl SessionRegistry {
-    /// A registry creating sessions of `server`, with streams in `log`.
+    /// A registry creating sessions of `server`, with streams in `log`, each session keeping
+    /// at most `finished_kept` finished streams.
     pub fn new(
         server: Server,
         log: Arc<dyn EventLog>,
         max_sessions: usize,
         ttl: Duration,
+        finished_kept: usize,
     ) -> Arc<Self> {
         Arc::new(Self {
             sessions: Mutex::new(HashMap::new()),
@@ -192,6 +219,7 @@ impl SessionRegistry {
             log,
             max_sessions: max_sessions.max(1),
             ttl,
+            finished_kept,
             fanout_started: AtomicBool::new(false),
         })
     }
@@ -246,6 +274,7 @@ impl SessionRegistry {
             let sink = Arc::new(SessionSink {
                 session: me.clone(),
                 log: self.log.clone(),
+                finished_kept: self.finished_kept,
             });
             let (peer, state) = self.server.serve_attached(sink);
             let id = new_session_id();
@@ -255,6 +284,7 @@ impl SessionRegistry {
                 state,
                 peer,
                 request_streams: Mutex::new(HashMap::new()),
+                finished_streams: Mutex::new(VecDeque::new()),
                 next_stream: AtomicU64::new(STANDALONE + 1),
                 standalone_attached: AtomicBool::new(false),
                 last_used: Mutex::new(Instant::now()),
@@ -323,6 +353,7 @@ fn new_session_id() -> String {
 struct SessionSink {
     session: Weak<HttpSession>,
     log: Arc<dyn EventLog>,
+    finished_kept: usize,
 }
 
 impl FrameSink for SessionSink {
@@ -341,6 +372,11 @@ impl FrameSink for SessionSink {
                 last,
             };
             append(&self.log, &session, stream, vec![event]).await;
+            if last {
+                if let Some(old) = session.note_finished(stream, self.finished_kept) {
+                    self.log.remove(&session.stream_key(old)).await;
+                }
+            }
             true
         })
     }

@@ -238,6 +238,7 @@ pub async fn post(
     let mut response = match first.events.first() {
         Some(event) if json_ok && event.last => {
             let body = event.data.clone();
+            session.forget_finished(stream);
             log.remove(&key).await;
             if created && is_error(&body) {
                 app.sessions.end(&session.id);
