@@ -37,7 +37,7 @@ const QUEUE: usize = 32;
 pub fn routes_modern(headers: &HeaderMap, message: &Message) -> bool {
     if let Some(version) = rh::value(headers, VERSION) {
         return match version {
-            Ok(v) => ProtocolVersion::parse(&v).is_none_or(|v| v.era() == Era::Modern),
+            Ok(v) => ProtocolVersion::parse(v).is_none_or(|v| v.era() == Era::Modern),
             Err(_) => true,
         };
     }

@@ -25,7 +25,7 @@ pub fn mismatch(message: impl Into<String>) -> ErrorObject {
 
 /// A header's value, trimmed. `Err` when it is present but not visible ASCII, or given more
 /// than once (which of two values would the body have to match?).
-pub fn value(headers: &HeaderMap, name: &str) -> Option<Result<String, ErrorObject>> {
+pub fn value<'a>(headers: &'a HeaderMap, name: &str) -> Option<Result<&'a str, ErrorObject>> {
     let raw = headers.get(name)?;
     if headers.get_all(name).iter().nth(1).is_some() {
         return Some(Err(mismatch(format!(
@@ -34,7 +34,7 @@ pub fn value(headers: &HeaderMap, name: &str) -> Option<Result<String, ErrorObje
     }
     Some(
         raw.to_str()
-            .map(|v| v.trim_matches([' ', '\t']).to_owned())
+            .map(|v| v.trim_matches([' ', '\t']))
             .map_err(|_| {
                 mismatch(format!(
                     "Header {name} holds characters HTTP does not allow"
@@ -106,7 +106,7 @@ pub fn check_agree(
         let header = value(headers, NAME).transpose()?;
         match (header, expected) {
             (None, Some(_)) => return Err(mismatch(format!("Missing required header {NAME}"))),
-            (Some(h), Some(body)) if decoded(&h)? != body => {
+            (Some(h), Some(body)) if decoded(h)? != body => {
                 return Err(mismatch(format!(
                     "Header {NAME} does not match the request's name ({body:?})"
                 )));
@@ -164,7 +164,7 @@ pub fn check_params(
                 )));
             }
             (Some(h), Some(v)) => {
-                if !same_value(&decoded(&h)?, v) {
+                if !same_value(&decoded(h)?, v) {
                     return Err(mismatch(format!(
                         "Header Mcp-Param-{header_name} does not match argument {prop:?}"
                     )));

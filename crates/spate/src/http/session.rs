@@ -1,7 +1,7 @@
 //! HTTP sessions: one engine peer each, the map of live sessions, their limits and expiry.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
+use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -63,6 +63,49 @@ pub enum StreamRefusal {
     DuplicateId(RequestId),
 }
 
+/// Room for a stream key built on the stack (a 32-character session id, a dot, a `u64`).
+const KEY_INLINE: usize = 64;
+
+/// The log key of one of a session's streams, `session.stream`; derefs to `str`.
+pub enum StreamKey<'a> {
+    /// The standalone stream's key, made once per session.
+    Borrowed(&'a str),
+    /// A request stream's key, written into `buf[..len]`.
+    Inline {
+        /// The key's bytes.
+        buf: [u8; KEY_INLINE],
+        /// How many of them are written.
+        len: usize,
+    },
+    /// A key too long for the stack (only with a session id longer than Spate makes).
+    Owned(String),
+}
+
+/// The key of request stream `stream` of session `id`. Session ids are 32 characters, so it
+/// is built on the stack: no allocation per request or per event for it.
+fn request_stream_key(id: &str, stream: u64) -> StreamKey<'static> {
+    let mut buf = [0u8; KEY_INLINE];
+    let mut rest = &mut buf[..];
+    if write!(rest, "{id}.{stream}").is_ok() {
+        let len = KEY_INLINE - rest.len();
+        return StreamKey::Inline { buf, len };
+    }
+    StreamKey::Owned(format!("{id}.{stream}"))
+}
+
+impl std::ops::Deref for StreamKey<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            StreamKey::Borrowed(key) => key,
+            // Written whole from a `str` and digits, so always UTF-8.
+            StreamKey::Inline { buf, len } => std::str::from_utf8(&buf[..*len]).unwrap_or_default(),
+            StreamKey::Owned(key) => key,
+        }
+    }
+}
+
 /// An SSE event id, `session.stream.seq` when displayed (see [`HttpSession::event_id`]).
 #[derive(Debug, Clone, Copy)]
 pub struct EventId<'a> {
@@ -79,12 +122,11 @@ impl std::fmt::Display for EventId<'_> {
 
 impl HttpSession {
     /// The log key of one of this session's streams (the standalone one is not built again).
-    pub fn stream_key(&self, stream: u64) -> Cow<'_, str> {
+    pub fn stream_key(&self, stream: u64) -> StreamKey<'_> {
         if stream == STANDALONE {
-            Cow::Borrowed(self.standalone_key())
-        } else {
-            Cow::Owned(format!("{}.{stream}", self.id))
+            return StreamKey::Borrowed(self.standalone_key());
         }
+        request_stream_key(&self.id, stream)
     }
 
     /// The log key of the standalone stream.
@@ -421,4 +463,21 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_keys_are_session_dot_stream_on_the_stack_or_not() {
+        let id = new_session_id();
+        let key = request_stream_key(&id, u64::MAX);
+        assert!(matches!(key, StreamKey::Inline { .. }));
+        assert_eq!(&*key, format!("{id}.{}", u64::MAX));
+        let long = "x".repeat(KEY_INLINE);
+        let key = request_stream_key(&long, 7);
+        assert!(matches!(key, StreamKey::Owned(_)));
+        assert_eq!(&*key, format!("{long}.7"));
+    }
 }

@@ -97,7 +97,7 @@ impl StreamReader {
         }
         let state = State {
             keep_alive: KeepAlive::new(reader.keep_alive),
-            key: reader.session.stream_key(reader.stream).into_owned(),
+            key: reader.session.stream_key(reader.stream).to_owned(),
             reader,
             out,
             held: None,
