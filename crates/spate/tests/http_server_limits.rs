@@ -7,7 +7,7 @@ mod http_support;
 
 use std::time::Duration;
 
-use http_support::{start, take_events};
+use http_support::{read_events, start, take_events};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spate::http::{HttpConfig, ResponseMode};
@@ -52,6 +52,31 @@ async fn each_session_keeps_only_its_newest_finished_streams_resumable() {
     // ...and the quiet session lost nothing to it.
     let replay = s.resume(&quiet, &quiet_stream).await.text().await.unwrap();
     assert!(replay.contains("\"id\":100"), "{replay}");
+}
+
+#[tokio::test]
+async fn an_answer_that_never_reached_a_connection_outlives_the_per_session_cap() {
+    let s = start(HttpConfig {
+        response_mode: ResponseMode::Sse,
+        max_finished_streams_per_session: 1,
+        ..HttpConfig::default()
+    })
+    .await;
+    let session = s.initialize().await;
+    let slow = json!({"name": "slow", "arguments": {"n": 2, "delay_ms": 100},
+                      "_meta": {"progressToken": "p"}});
+    let mut r = s.call(&session, 1, "tools/call", slow).await;
+    let seen = read_events(&mut r, 1, Duration::from_secs(5)).await;
+    let priming = seen[0].id.clone().expect("the priming event has an id");
+    drop(r); // the connection breaks before the answer
+    tokio::time::sleep(Duration::from_millis(400)).await; // the call ends meanwhile
+    // Two answers delivered after it fill the cap of one twice over...
+    for id in 2..=3 {
+        answered_call(&s, &session, id).await;
+    }
+    // ...yet the undelivered answer is still there to resume.
+    let replay = s.resume(&session, &priming).await.text().await.unwrap();
+    assert!(replay.contains("slow done 2"), "{replay}");
 }
 
 #[tokio::test]

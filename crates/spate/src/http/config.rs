@@ -29,9 +29,10 @@ pub struct HttpConfig {
     pub max_sessions: usize,
     /// Request streams one session may have open at once (default 64); beyond, 429.
     pub max_streams_per_session: usize,
-    /// Finished request streams one session keeps resumable (default 64); beyond, its
-    /// longest-finished one is dropped. Without it one busy session would fill the log and
-    /// push every other session's streams out.
+    /// Request streams one session keeps resumable after their last event went out to a
+    /// connection (default 64); beyond, the first delivered is dropped. Streams whose answer
+    /// never reached a connection are not counted (the log's retention bounds them). Without
+    /// it one busy session would fill the log and push every other session's streams out.
     pub max_finished_streams_per_session: usize,
     /// 2026-07-28 requests (which have no session) in progress at once, listen streams
     /// included (default 4096); beyond, 503 with Retry-After.

@@ -29,8 +29,11 @@ pub struct HttpSession {
     pub state: Arc<SessionState>,
     peer: AttachedPeer,
     request_streams: Mutex<HashMap<RequestId, u64>>,
-    /// The request streams that have ended and are still in the log, longest-finished first.
-    finished_streams: Mutex<VecDeque<u64>>,
+    /// The request streams whose every event, the last included, went out to a connection
+    /// and that are still in the log, first delivered first.
+    delivered: Mutex<VecDeque<u64>>,
+    /// How many of those stay resumable (`HttpConfig::max_finished_streams_per_session`).
+    delivered_kept: usize,
     next_stream: AtomicU64,
     /// Whether a standalone GET stream is attached now.
     pub standalone_attached: AtomicBool,
@@ -169,24 +172,25 @@ impl HttpSession {
         Ok(stream)
     }
 
-    /// Notes that `stream` has ended; returns the longest-finished stream beyond `keep`,
-    /// which the caller removes from the log.
-    fn note_finished(&self, stream: u64, keep: usize) -> Option<u64> {
-        let mut finished = lock(&self.finished_streams);
-        finished.push_back(stream);
-        if finished.len() > keep {
-            finished.pop_front()
-        } else {
-            None
-        }
-    }
-
-    /// Forgets a finished stream the caller removes from the log itself (an answer sent as
-    /// JSON, which cannot be resumed). It is almost always the newest, so found at once.
-    pub fn forget_finished(&self, stream: u64) {
-        let mut finished = lock(&self.finished_streams);
-        if let Some(at) = finished.iter().rposition(|s| *s == stream) {
-            finished.remove(at);
+    /// Notes that every event of request stream `stream` went out to a connection, and
+    /// drops from `log` the first-delivered stream beyond the session's cap. A stream whose
+    /// answer never reached a connection is not counted: it is the one a client resumes, and
+    /// only the log's own retention ends it.
+    pub async fn delivered(&self, log: &Arc<dyn EventLog>, stream: u64) {
+        let overflow = {
+            let mut delivered = lock(&self.delivered);
+            // A resumed stream may be delivered again; it keeps its place.
+            if !delivered.contains(&stream) {
+                delivered.push_back(stream);
+            }
+            if delivered.len() > self.delivered_kept {
+                delivered.pop_front()
+            } else {
+                None
+            }
+        };
+        if let Some(old) = overflow {
+            log.remove(&self.stream_key(old)).await;
         }
     }
 
@@ -239,7 +243,7 @@ pub struct SessionRegistry {
     log: Arc<dyn EventLog>,
     max_sessions: usize,
     ttl: Duration,
-    /// Finished streams each session keeps (see `HttpConfig::max_finished_streams_per_session`).
+    /// Delivered streams each session keeps (see `HttpConfig::max_finished_streams_per_session`).
     finished_kept: usize,
     /// Whether the fan-out of server events runs (started with the first session).
     fanout_started: AtomicBool,
@@ -316,7 +320,6 @@ impl SessionRegistry {
             let sink = Arc::new(SessionSink {
                 session: me.clone(),
                 log: self.log.clone(),
-                finished_kept: self.finished_kept,
             });
             let (peer, state) = self.server.serve_attached(sink);
             let id = new_session_id();
@@ -326,7 +329,8 @@ impl SessionRegistry {
                 state,
                 peer,
                 request_streams: Mutex::new(HashMap::new()),
-                finished_streams: Mutex::new(VecDeque::new()),
+                delivered: Mutex::new(VecDeque::new()),
+                delivered_kept: self.finished_kept,
                 next_stream: AtomicU64::new(STANDALONE + 1),
                 standalone_attached: AtomicBool::new(false),
                 last_used: Mutex::new(Instant::now()),
@@ -395,7 +399,6 @@ fn new_session_id() -> String {
 struct SessionSink {
     session: Weak<HttpSession>,
     log: Arc<dyn EventLog>,
-    finished_kept: usize,
 }
 
 impl FrameSink for SessionSink {
@@ -414,11 +417,6 @@ impl FrameSink for SessionSink {
                 last,
             };
             append(&self.log, &session, stream, vec![event]).await;
-            if last {
-                if let Some(old) = session.note_finished(stream, self.finished_kept) {
-                    self.log.remove(&session.stream_key(old)).await;
-                }
-            }
             true
         })
     }

@@ -127,9 +127,13 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
             return None; // the stream goes on; the client resumes it with Last-Event-ID
         }
         if s.finished {
-            // Every event, the last included, was written to the socket, which is not the
+            // Every event, the last included, was handed to the connection, which is not the
             // same as received: the client may still resume from any of them, so the stream
-            // is kept for the grace period (or until the session ends), not freed here.
+            // stays, among the session's delivered streams (bounded per session).
+            s.reader
+                .session
+                .delivered(&s.reader.log, s.reader.stream)
+                .await;
             return None;
         }
         if s.reader.session.is_closed() {

@@ -238,7 +238,6 @@ pub async fn post(
     let mut response = match first.events.first() {
         Some(event) if json_ok && event.last => {
             let body = event.data.clone();
-            session.forget_finished(stream);
             log.remove(&key).await;
             if created && is_error(&body) {
                 app.sessions.end(&session.id);
@@ -253,6 +252,7 @@ pub async fn post(
                 sse::put_priming(&mut out, session.event_id(stream, 0), app.config.retry_ms);
             }
             sse::put_event(&mut out, session.event_id(stream, event.seq), &event.data);
+            session.delivered(&log, stream).await;
             sse_response(Body::from(out.freeze()))
         }
         _ => StreamReader {
