@@ -12,6 +12,16 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spate::http::{HttpConfig, ResponseMode};
 
+/// A server answering over SSE that keeps `kept` delivered streams resumable per session.
+async fn sse_server_keeping(kept: usize) -> http_support::Running {
+    start(HttpConfig {
+        response_mode: ResponseMode::Sse,
+        max_finished_streams_per_session: kept,
+        ..HttpConfig::default()
+    })
+    .await
+}
+
 /// Calls `add` with `id` in an SSE-answering session; the id of its priming event.
 async fn answered_call(s: &http_support::Running, session: &str, id: i64) -> String {
     let args = json!({"name": "add", "arguments": {"a": id, "b": 1}});
@@ -26,12 +36,7 @@ async fn answered_call(s: &http_support::Running, session: &str, id: i64) -> Str
 
 #[tokio::test]
 async fn each_session_keeps_only_its_newest_finished_streams_resumable() {
-    let s = start(HttpConfig {
-        response_mode: ResponseMode::Sse,
-        max_finished_streams_per_session: 2,
-        ..HttpConfig::default()
-    })
-    .await;
+    let s = sse_server_keeping(2).await;
     let busy = s.initialize().await;
     let quiet = s.initialize().await;
     let quiet_stream = answered_call(&s, &quiet, 100).await;
@@ -56,12 +61,7 @@ async fn each_session_keeps_only_its_newest_finished_streams_resumable() {
 
 #[tokio::test]
 async fn an_answer_that_never_reached_a_connection_outlives_the_per_session_cap() {
-    let s = start(HttpConfig {
-        response_mode: ResponseMode::Sse,
-        max_finished_streams_per_session: 1,
-        ..HttpConfig::default()
-    })
-    .await;
+    let s = sse_server_keeping(1).await;
     let session = s.initialize().await;
     let slow = json!({"name": "slow", "arguments": {"n": 2, "delay_ms": 100},
                       "_meta": {"progressToken": "p"}});
