@@ -39,6 +39,13 @@ pub struct HttpConfig {
     pub max_stateless_requests: usize,
     /// Largest accepted request body (default 4 MiB); beyond, 413.
     pub max_body_bytes: usize,
+    /// `serve` only: once a request has begun, the rest of its head, and each further part
+    /// of its body, must arrive within this (default 30 s); beyond, 408 and the connection
+    /// closes. Slow-sending clients cannot hold a connection forever.
+    pub request_timeout: Duration,
+    /// `serve` only: a connection with no request in progress and no response streaming is
+    /// closed after this long (default 2 min).
+    pub idle_connection_timeout: Duration,
     /// SSE comment keep-alive period on idle streams (default 15 s).
     pub keep_alive: Duration,
     /// The `retry` hint, in milliseconds, sent with priming events (default 1000).
@@ -69,6 +76,8 @@ impl Default for HttpConfig {
             max_finished_streams_per_session: 64,
             max_stateless_requests: 4096,
             max_body_bytes: 4 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            idle_connection_timeout: Duration::from_secs(120),
             keep_alive: Duration::from_secs(15),
             retry_ms: 1000,
             allowed_hosts: Vec::new(),

@@ -22,6 +22,7 @@ pub mod auth;
 mod config;
 pub mod event_log;
 mod fanout;
+mod h1;
 mod keep_alive;
 mod legacy_sse;
 mod modern;
@@ -216,20 +217,20 @@ impl McpHttp {
         });
     }
 
-    /// Serves on a bound listener until the process ends: `TCP_NODELAY` on every connection,
-    /// `Host` checked against the bound address unless configured.
+    /// Serves on a bound listener until the process ends, over Spate's own HTTP/1.1
+    /// connections (`h1`: no buffer held by an idle response stream): `TCP_NODELAY` on every
+    /// connection, `Host` checked against the bound address unless configured.
     pub async fn serve(&self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        use axum::serve::ListenerExt;
         let bound = listener.local_addr()?;
         let router = self.router_with_guard(self.guard(Some(bound)));
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!("could not set TCP_NODELAY: {e}");
-            }
-        });
-        let sessions = self.app.sessions.clone();
-        let outcome = axum::serve(listener, router).await;
-        sessions.end_all();
-        outcome
+        let config = &self.app.config;
+        let limits = h1::Limits {
+            max_body_bytes: config.max_body_bytes,
+            request_timeout: config.request_timeout,
+            idle_timeout: config.idle_connection_timeout,
+        };
+        h1::serve(listener, router, limits).await;
+        self.app.sessions.end_all();
+        Ok(())
     }
 }
