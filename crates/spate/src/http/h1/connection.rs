@@ -383,7 +383,8 @@ impl Connection {
             return;
         }
         let linger = async {
-            let mut sink = [0u8; 4096];
+            // On the heap: a buffer on the stack would sit in every connection's future.
+            let mut sink = vec![0u8; 4096];
             let mut left = LINGER_BYTES;
             while left > 0 {
                 match self.stream.read(&mut sink).await {
@@ -402,4 +403,25 @@ fn too_large() -> Rejection {
 
 fn timed_out_body() -> Rejection {
     Rejection::new(StatusCode::REQUEST_TIMEOUT, "request body timed out")
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every connection's task holds this future for its whole life, idle streams included
+    /// (bench W5): a buffer kept across an await inside it would cost every connection.
+    #[tokio::test]
+    async fn a_connection_future_stays_small() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let limits = Arc::new(Limits {
+            max_body_bytes: 1,
+            request_timeout: std::time::Duration::ZERO,
+            idle_timeout: std::time::Duration::ZERO,
+        });
+        let future = run(stream, Router::new(), limits);
+        let size = std::mem::size_of_val(&future);
+        assert!(size <= 1536, "a connection future of {size} bytes");
+    }
 }
