@@ -72,8 +72,9 @@ async fn read_response(tcp: &mut TcpStream, buffered: &mut Vec<u8>) -> (String, 
 async fn pipelined_requests_are_answered_in_order_on_one_connection() {
     let s = start(HttpConfig::default()).await;
     let mut tcp = connect(&s.base).await;
+    // Stray empty lines between requests, as some old clients send after a body, are ignored.
     let wire: String = (1..=3)
-        .map(|id| post(&s.base, &init_body(id).to_string(), ""))
+        .map(|id| post(&s.base, &init_body(id).to_string(), "") + "\r\n")
         .collect();
     tcp.write_all(wire.as_bytes()).await.unwrap();
     let mut buffered = Vec::new();
@@ -188,6 +189,7 @@ async fn a_slow_head_times_out_and_an_idle_connection_is_closed() {
     let answer = read_to_close(&mut slow).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
     let mut idle = connect(&s.base).await;
+    idle.write_all(b"\r\n").await.unwrap(); // an empty line starts no request
     assert_eq!(read_to_close(&mut idle).await, "", "closed without a word");
     // A connection that keeps asking stays open past the idle timeout.
     let mut busy = connect(&s.base).await;

@@ -71,8 +71,9 @@ struct State {
     /// The last read reached the newest event: wait before reading again.
     caught_up: bool,
     /// The last read filled a whole batch and more waits in the log: let the connection
-    /// write what is framed before reading on. Without it hyper keeps polling for chunks
-    /// until its buffer is full, and the first events of a long replay wait for hundreds.
+    /// write what is framed before reading on. Without it the connection keeps taking ready
+    /// chunks until its write batch is full, and the first events of a long replay wait for
+    /// hundreds.
     write_first: bool,
     keep_alive: KeepAlive,
     _active: ActiveGuard,

@@ -105,6 +105,17 @@ impl Connection {
     async fn read_head(&mut self) -> Result<Option<Head>, End> {
         let mut deadline = None;
         loop {
+            // Empty lines before a request line are ignored (RFC 9112 §2.2), and do not
+            // start the head's deadline.
+            let blank = self
+                .input
+                .iter()
+                .take_while(|b| matches!(b, b'\r' | b'\n'))
+                .count();
+            if blank > 0 {
+                self.input.advance(blank);
+                self.scanned = 0;
+            }
             if self.head_may_be_complete() {
                 if let Some((head, len)) = head::parse(&self.input)? {
                     self.input.advance(len);
