@@ -120,7 +120,18 @@ pub(super) fn write_chunk(out: &mut Vec<u8>, data: &[u8]) {
     if data.is_empty() {
         return; // an empty chunk would end the body
     }
-    let _ = write!(out, "{:x}\r\n", data.len());
+    let mut digits = [0u8; 16];
+    let mut left = data.len();
+    let mut start = digits.len();
+    while left > 0 {
+        start -= 1;
+        digits[start] = b"0123456789abcdef"[left % 16];
+        left /= 16;
+    }
+    // One allocation for the whole chunk, however empty `out` was.
+    out.reserve(digits.len() - start + data.len() + 4);
+    out.extend_from_slice(&digits[start..]);
+    out.extend_from_slice(b"\r\n");
     out.extend_from_slice(data);
     out.extend_from_slice(b"\r\n");
 }
