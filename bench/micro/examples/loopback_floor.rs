@@ -11,10 +11,12 @@ use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 /// One `data:` event as Spate frames a resource update, inside one HTTP chunk.
-const FRAME: &[u8] = b"96\r\nevent: message\nid: 123456\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/resources/updated\",\"params\":{\"uri\":\"bench://tick\"}}\n\n\r\n";
+const FRAME: &[u8] = b"7e\r\nevent: message\nid: 123456\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/resources/updated\",\"params\":{\"uri\":\"bench://tick\"}}\n\n\r\n";
 
 fn main() {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().expect("a number"));
+    let mut args = std::env::args()
+        .skip(1)
+        .map(|a| a.parse::<usize>().expect("a number"));
     let n = args.next().unwrap_or(10_000);
     let rounds = args.next().unwrap_or(5);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
