@@ -175,7 +175,7 @@ async fn hostile_heads_and_bodies_get_their_status_and_a_closed_connection() {
 }
 
 #[tokio::test]
-async fn a_slow_head_times_out_and_an_idle_connection_is_closed() {
+async fn a_stalled_head_or_body_times_out_and_an_idle_connection_is_closed() {
     let s = start(HttpConfig {
         request_timeout: Duration::from_millis(200),
         idle_connection_timeout: Duration::from_millis(300),
@@ -188,6 +188,17 @@ async fn a_slow_head_times_out_and_an_idle_connection_is_closed() {
         .unwrap();
     let answer = read_to_close(&mut slow).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    let mut stalled = connect(&s.base).await;
+    let partial = post(&s.base, &init_body(1).to_string(), "");
+    stalled
+        .write_all(&partial.as_bytes()[..partial.len() - 10])
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut stalled).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "a stalled body: {answer:?}"
+    );
     let mut idle = connect(&s.base).await;
     idle.write_all(b"\r\n").await.unwrap(); // an empty line starts no request
     assert_eq!(read_to_close(&mut idle).await, "", "closed without a word");
