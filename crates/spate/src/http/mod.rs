@@ -20,6 +20,7 @@
 
 pub mod auth;
 mod config;
+mod decimal;
 pub mod event_log;
 mod fanout;
 mod h1;

@@ -1,7 +1,7 @@
 //! HTTP sessions: one engine peer each, the map of live sessions, their limits and expiry.
 
+use super::decimal::Decimal;
 use std::collections::{HashMap, VecDeque};
-use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -87,13 +87,17 @@ pub enum StreamKey<'a> {
 /// The key of request stream `stream` of session `id`. Session ids are 32 characters, so it
 /// is built on the stack: no allocation per request or per event for it.
 fn request_stream_key(id: &str, stream: u64) -> StreamKey<'static> {
-    let mut buf = [0u8; KEY_INLINE];
-    let mut rest = &mut buf[..];
-    if write!(rest, "{id}.{stream}").is_ok() {
-        let len = KEY_INLINE - rest.len();
-        return StreamKey::Inline { buf, len };
+    let digits = Decimal::new(stream);
+    let digits = digits.as_bytes();
+    let len = id.len() + 1 + digits.len();
+    if len > KEY_INLINE {
+        return StreamKey::Owned(format!("{id}.{stream}"));
     }
-    StreamKey::Owned(format!("{id}.{stream}"))
+    let mut buf = [0u8; KEY_INLINE];
+    buf[..id.len()].copy_from_slice(id.as_bytes());
+    buf[id.len()] = b'.';
+    buf[id.len() + 1..len].copy_from_slice(digits);
+    StreamKey::Inline { buf, len }
 }
 
 impl std::ops::Deref for StreamKey<'_> {
@@ -109,7 +113,7 @@ impl std::ops::Deref for StreamKey<'_> {
     }
 }
 
-/// An SSE event id, `session.stream.seq` when displayed (see [`HttpSession::event_id`]).
+/// An SSE event id, `session.stream.seq` (see [`HttpSession::event_id`]).
 #[derive(Debug, Clone, Copy)]
 pub struct EventId<'a> {
     session: &'a str,
@@ -117,9 +121,23 @@ pub struct EventId<'a> {
     seq: u64,
 }
 
-impl std::fmt::Display for EventId<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.session, self.stream, self.seq)
+impl<'a> EventId<'a> {
+    /// The id of event `seq` of stream `stream` of session `session`.
+    pub(super) fn new(session: &'a str, stream: u64, seq: u64) -> Self {
+        Self {
+            session,
+            stream,
+            seq,
+        }
+    }
+
+    /// Appends the id to `out`.
+    pub(super) fn put(&self, out: &mut bytes::BytesMut) {
+        out.extend_from_slice(self.session.as_bytes());
+        out.extend_from_slice(b".");
+        out.extend_from_slice(Decimal::new(self.stream).as_bytes());
+        out.extend_from_slice(b".");
+        out.extend_from_slice(Decimal::new(self.seq).as_bytes());
     }
 }
 
@@ -141,11 +159,7 @@ impl HttpSession {
     /// names exactly one stream of exactly one session. Written where it is displayed, so
     /// framing an event allocates no string for its id.
     pub fn event_id(&self, stream: u64, seq: u64) -> EventId<'_> {
-        EventId {
-            session: &self.id,
-            stream,
-            seq,
-        }
+        EventId::new(&self.id, stream, seq)
     }
 
     /// Parses an event id of this session into (stream, seq); `None` for anything else.

@@ -8,12 +8,15 @@ use std::fmt::{Display, Write};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use super::decimal::Decimal;
+use super::session::EventId;
+
 /// Appends one SSE event with an id and JSON data (data never holds a newline: it is compact
 /// JSON).
-pub fn put_event(out: &mut BytesMut, id: impl Display, data: &[u8]) {
+pub fn put_event(out: &mut BytesMut, id: EventId<'_>, data: &[u8]) {
     out.reserve(data.len() + 64);
     out.put_slice(b"id: ");
-    put_display(out, id);
+    id.put(out);
     out.put_slice(b"\ndata: ");
     out.put_slice(data);
     out.put_slice(b"\n\n");
@@ -39,7 +42,7 @@ pub fn put_comment(out: &mut BytesMut, text: impl Display) {
 /// Appends a `retry` field alone: tells the client how long to wait before reconnecting.
 pub fn put_retry(out: &mut BytesMut, retry_ms: u64) {
     out.put_slice(b"retry: ");
-    put_display(out, retry_ms);
+    out.put_slice(Decimal::new(retry_ms).as_bytes());
     out.put_slice(b"\n\n");
 }
 
@@ -59,16 +62,16 @@ pub fn data(data: &[u8]) -> Bytes {
 
 /// Appends the priming event of SEP-1699: an id to resume from, a `retry` hint, and empty
 /// data.
-pub fn put_priming(out: &mut BytesMut, id: impl Display, retry_ms: u64) {
+pub fn put_priming(out: &mut BytesMut, id: EventId<'_>, retry_ms: u64) {
     out.put_slice(b"id: ");
-    put_display(out, id);
+    id.put(out);
     out.put_slice(b"\nretry: ");
-    put_display(out, retry_ms);
+    out.put_slice(Decimal::new(retry_ms).as_bytes());
     out.put_slice(b"\ndata:\n\n");
 }
 
 /// The priming event alone (see [`put_priming`]).
-pub fn priming(id: impl Display, retry_ms: u64) -> Bytes {
+pub fn priming(id: EventId<'_>, retry_ms: u64) -> Bytes {
     let mut out = BytesMut::with_capacity(64);
     put_priming(&mut out, id, retry_ms);
     out.freeze()
@@ -95,7 +98,7 @@ mod tests {
     #[test]
     fn events_are_framed_as_the_sse_grammar_says() {
         let mut out = BytesMut::new();
-        put_event(&mut out, format_args!("s.{}.{}", 2, 7), br#"{"a":1}"#);
+        put_event(&mut out, EventId::new("s", 2, 7), br#"{"a":1}"#);
         put_named(&mut out, "message", b"{}");
         put_comment(&mut out, "keep-alive");
         put_retry(&mut out, 1500);
@@ -104,7 +107,7 @@ mod tests {
             b"id: s.2.7\ndata: {\"a\":1}\n\nevent: message\ndata: {}\n\n: keep-alive\n\nretry: 1500\n\n"
         );
         assert_eq!(
-            &priming("s.0.0", 10)[..],
+            &priming(EventId::new("s", 0, 0), 10)[..],
             b"id: s.0.0\nretry: 10\ndata:\n\n"
         );
         assert_eq!(

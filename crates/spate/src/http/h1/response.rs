@@ -9,6 +9,8 @@ use http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
 use http::response::Parts;
 use http::{Method, StatusCode, Version};
 
+use crate::http::decimal::Decimal;
+
 /// How the response body goes on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum BodyFraming {
@@ -89,15 +91,11 @@ pub(super) fn write_head(
     }
     if declared.is_none() {
         match framing {
-            BodyFraming::Length(n) => {
-                let mut digits = itoa_buf();
-                field(out, b"content-length", format_u64(n, &mut digits));
-            }
+            BodyFraming::Length(n) => field(out, b"content-length", Decimal::new(n).as_bytes()),
             BodyFraming::Chunked => field(out, b"transfer-encoding", b"chunked"),
             BodyFraming::None if asked.head => {
                 if let Some(n) = exact_len {
-                    let mut digits = itoa_buf();
-                    field(out, b"content-length", format_u64(n, &mut digits));
+                    field(out, b"content-length", Decimal::new(n).as_bytes());
                 }
             }
             BodyFraming::None | BodyFraming::UntilClose => {}
@@ -158,23 +156,6 @@ fn field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
-}
-
-fn itoa_buf() -> [u8; 20] {
-    [0; 20]
-}
-
-/// `n` in decimal, written at the end of `buf`.
-fn format_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
 }
 
 thread_local! {
@@ -285,7 +266,5 @@ mod tests {
             out,
             [b"1a\r\n".as_slice(), &[b'x'; 26], b"\r\n0\r\n\r\n"].concat()
         );
-        let mut digits = itoa_buf();
-        assert_eq!(format_u64(u64::MAX, &mut digits), b"18446744073709551615");
     }
 }
