@@ -28,7 +28,8 @@ pub struct HttpSession {
     /// What the server negotiated with this client.
     pub state: Arc<SessionState>,
     peer: AttachedPeer,
-    request_streams: Mutex<HashMap<RequestId, u64>>,
+    /// Keyed with aHash (randomly seeded): looked up for every message the session sends.
+    request_streams: Mutex<HashMap<RequestId, u64, ahash::RandomState>>,
     /// The request streams whose every event, the last included, went out to a connection
     /// and that are still in the log, first delivered first.
     delivered: Mutex<VecDeque<u64>>,
@@ -342,7 +343,7 @@ impl SessionRegistry {
                 id,
                 state,
                 peer,
-                request_streams: Mutex::new(HashMap::new()),
+                request_streams: Mutex::new(HashMap::default()),
                 delivered: Mutex::new(VecDeque::new()),
                 delivered_kept: self.finished_kept,
                 next_stream: AtomicU64::new(STANDALONE + 1),
