@@ -6,7 +6,8 @@ mod http_support;
 
 use std::time::Duration;
 
-use http_support::{init_body, start};
+use http_support::modern::{meta, request};
+use http_support::{CANCELLED_SLOW_CALLS, init_body, start};
 use spate::http::HttpConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -247,4 +248,30 @@ async fn an_empty_response_has_no_body_and_the_connection_stays() {
         assert!(head.starts_with("http/1.1 202 accepted"), "{head}");
         assert_eq!(body, "");
     }
+}
+
+#[tokio::test]
+async fn a_peer_that_leaves_before_the_answer_cancels_the_request() {
+    let s = start(HttpConfig::default()).await;
+    // No progress token: nothing is written before the answer, so only the connection's read
+    // side can tell that the client left (a 2026-07-28 request: leaving means cancelling).
+    let params = serde_json::json!({"name": "slow", "arguments": {"n": 1000, "delay_ms": 20},
+                                    "_meta": meta(serde_json::json!({}))});
+    let call = request(&s, 1, "tools/call", params).send();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), call)
+            .await
+            .is_err(),
+        "the call is still running"
+    );
+    // The request future was dropped, and with it the connection.
+    let cancelled = || CANCELLED_SLOW_CALLS.load(std::sync::atomic::Ordering::SeqCst);
+    for _ in 0..250 {
+        if cancelled() > 0 && s.http.requests_in_progress() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(cancelled(), 1, "the handler saw the cancellation");
+    assert_eq!(s.http.requests_in_progress(), 0);
 }

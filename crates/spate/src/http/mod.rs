@@ -218,7 +218,8 @@ impl McpHttp {
         });
     }
 
-    /// Serves on a bound listener until the process ends, over Spate's own HTTP/1.1
+    /// Serves on a bound listener until the process ends (or the future is dropped), over
+    /// Spate's own HTTP/1.1
     /// connections (`h1`: no buffer held by an idle response stream): `TCP_NODELAY` on every
     /// connection, `Host` checked against the bound address unless configured.
     pub async fn serve(&self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
@@ -231,7 +232,6 @@ impl McpHttp {
             idle_timeout: config.idle_connection_timeout,
         };
         h1::serve(listener, router, limits).await;
-        self.app.sessions.end_all();
         Ok(())
     }
 }

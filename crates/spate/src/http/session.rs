@@ -386,14 +386,6 @@ impl SessionRegistry {
         }
         expired.len()
     }
-
-    /// Ends every session (server shutdown).
-    pub fn end_all(&self) {
-        let ids: Vec<String> = lock(&self.sessions).keys().cloned().collect();
-        for id in ids {
-            self.end(&id);
-        }
-    }
 }
 
 /// 128 random bits as 32 lowercase hex characters (visible ASCII, as the spec requires).

@@ -165,29 +165,32 @@ mod tests {
 
     #[test]
     fn hostile_bodies_are_refused() {
-        let status = |wire: &[u8], limit| feed(wire, wire.len(), limit).unwrap_err().status;
-        assert_eq!(
-            status(b"zz\r\nhello\r\n0\r\n\r\n", 100),
-            StatusCode::BAD_REQUEST
-        );
-        assert_eq!(
-            status(b"5\r\nhelloXX0\r\n\r\n", 100),
-            StatusCode::BAD_REQUEST
-        );
-        assert_eq!(
-            status(b"fffffffffffffffff\r\n", 100),
-            StatusCode::BAD_REQUEST
-        );
-        assert_eq!(status(b"\r\n", 100), StatusCode::BAD_REQUEST);
-        assert_eq!(
-            status(b"b\r\nhello world\r\n0\r\n\r\n", 10),
-            StatusCode::PAYLOAD_TOO_LARGE
-        );
-        assert_eq!(
-            status(b"6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n", 10),
-            StatusCode::PAYLOAD_TOO_LARGE
-        );
-        let long = vec![b'1'; MAX_LINE + 10];
-        assert_eq!(status(&long, 100), StatusCode::BAD_REQUEST);
+        let long_line = vec![b'1'; MAX_LINE + 10];
+        let cases: [(&[u8], usize, StatusCode); 7] = [
+            (b"zz\r\nhello\r\n0\r\n\r\n", 100, StatusCode::BAD_REQUEST),
+            (b"5\r\nhelloXX0\r\n\r\n", 100, StatusCode::BAD_REQUEST),
+            (b"fffffffffffffffff\r\n", 100, StatusCode::BAD_REQUEST),
+            (b"\r\n", 100, StatusCode::BAD_REQUEST),
+            (&long_line, 100, StatusCode::BAD_REQUEST),
+            (
+                b"b\r\nhello world\r\n0\r\n\r\n",
+                10,
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            (
+                b"6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n",
+                10,
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+        ];
+        for (wire, limit, status) in cases {
+            let refused = feed(wire, wire.len(), limit).unwrap_err();
+            assert_eq!(
+                refused.status,
+                status,
+                "{:?}",
+                String::from_utf8_lossy(wire)
+            );
+        }
     }
 }

@@ -289,17 +289,14 @@ impl Connection {
             return Ok(keep_alive);
         }
         let mut sent = 0u64;
+        let mut step = Step::More;
         loop {
             // Everything ready now goes out in one write.
-            let mut step = Step::More;
-            while self.out.len() < WRITE_BATCH {
+            while matches!(step, Step::More) && self.out.len() < WRITE_BATCH {
                 let Some(frame) = body.frame().now_or_never() else {
                     break;
                 };
                 step = self.encode(frame, framing, &mut sent);
-                if !matches!(step, Step::More) {
-                    break;
-                }
             }
             self.flush().await?;
             match step {
@@ -312,17 +309,7 @@ impl Connection {
             let Some(frame) = self.until_closed(body.frame()).await else {
                 return Err(End::Gone);
             };
-            match self.encode(frame, framing, &mut sent) {
-                Step::More => {}
-                Step::Ended => {
-                    self.flush().await?;
-                    return Ok(keep_alive && framing != BodyFraming::UntilClose);
-                }
-                Step::Broken => {
-                    self.flush().await?;
-                    return Ok(false);
-                }
-            }
+            step = self.encode(frame, framing, &mut sent);
         }
     }
 
