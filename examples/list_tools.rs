@@ -2,7 +2,8 @@
 //!
 //! `cargo run --example list_tools -- spate serve --stdio`
 
-use spate::client::{CallOptions, Client, StdioCommand};
+use spate::client::{CallOptions, Client};
+use spate::transport::stdio::StdioCommand;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

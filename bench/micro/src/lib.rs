@@ -8,8 +8,8 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::BodyExt;
-use spate::http::{HttpConfig, McpHttp, ResponseMode};
 use spate::server::{Args, Context, Server};
+use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
 use tower::ServiceExt;
 
 /// A `tools/call echo` body, as the load driver sends it.

@@ -13,7 +13,7 @@ mod surface;
 use std::net::SocketAddr;
 
 use clap::{Parser, ValueEnum};
-use spate::http::{HttpConfig, McpHttp, ResponseMode};
+use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
 
 /// How a POSTed request is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

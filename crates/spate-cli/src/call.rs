@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use spate::client::{CallOptions, Client, EraChoice, StdioCommand};
-use spate::http_client::{HttpClientOptions, HttpTransportMode};
+use spate::client::{CallOptions, Client, EraChoice};
+use spate::transport::http::client::{HttpClientOptions, HttpTransportMode};
+use spate::transport::stdio::StdioCommand;
 use spate_protocol::{
     CallToolResult, ContentBlock, LoggingLevel, LoggingMessageNotificationParams, methods,
 };

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use spate::oauth::{
+use spate::auth::client::{
     AuthorizationResponse, Authorizer, FileTokenStore, GrantKind, HeadlessAuthorizer, OAuthClient,
     OAuthClientConfig, OAuthError,
 };
@@ -93,7 +93,7 @@ pub async fn run_login(args: LoginArgs) -> Result<ExitCode, String> {
         .client(&args.url, true)?
         .ok_or("no OAuth client")?;
     oauth.logout().map_err(|e| e.to_string())?;
-    let options = spate::http_client::HttpClientOptions {
+    let options = spate::transport::http::client::HttpClientOptions {
         oauth: Some(oauth.clone()),
         ..Default::default()
     };

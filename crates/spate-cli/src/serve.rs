@@ -4,9 +4,12 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use spate::http::auth::{IntrospectionValidation, JwtValidation, OAuthConfig, TokenValidation};
-use spate::http::{HttpConfig, McpHttp, ResponseMode};
+use spate::auth::resource_server::{
+    IntrospectionValidation, JwtValidation, OAuthConfig, TokenValidation,
+};
 use spate::server::ServerConfig;
+use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
+use spate::transport::stdio::StdioLimits;
 
 /// How POSTed requests are answered.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -125,13 +128,15 @@ impl OAuthArgs {
 
 /// Runs `spate serve`.
 pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
-    let mut config = ServerConfig::default();
-    config.stdio.max_message_size = args.max_message_size.max(1);
-    let server = crate::demo::server(config);
+    let server = crate::demo::server(ServerConfig::default());
     crate::demo::start_clock(&server);
     let Some(addr) = args.listen else {
+        let limits = StdioLimits {
+            max_message_size: args.max_message_size.max(1),
+            ..StdioLimits::default()
+        };
         server
-            .serve_stdio()
+            .serve_stdio_with(limits)
             .await
             .map_err(|e| format!("serving stdio failed: {e}"))?;
         return Ok(ExitCode::SUCCESS);

@@ -1,19 +1,40 @@
 //! Spate: build MCP servers and clients in Rust.
 //!
-//! - [`client`]: connect to MCP servers (typed calls, notifications, sampling/elicitation/roots answers).
-//! - [`engine`]: the peer engine shared by both roles (ids, pending requests, timeouts,
-//!   cancellation, progress routing, backpressure, shutdown).
-//! - [`http`]: serve MCP over Streamable HTTP and HTTP+SSE.
-//! - [`server`]: build MCP servers (tools, resources, prompts, completion, logging).
-//! - [`transport`]: how frames travel (stdio today).
+//! The crate is cut in layers; each one uses only the layers below it, never one above
+//! (`scripts/check-layers` fails the test command on an upward `use crate::…`):
+//!
+//! ```text
+//!  transport   stdio · Streamable HTTP and HTTP+SSE, server and client   (the edges: bytes in, frames out)
+//!  auth        OAuth 2.1 resource server and client (MCP authorizes HTTP transports)
+//!      │  frames: one JSON-RPC message in, one out, with the exchange it belongs to
+//!  server      the service: a router of tools, resources, prompts, tasks; Context for handlers
+//!  client      typed calls, notifications, answers to sampling/elicitation/roots
+//!      │  Handler: one inbound request or notification, one answer
+//!  engine      the peer shared by both roles: ids, pending requests, timeouts,
+//!              cancellation, progress routing, backpressure, shutdown
+//!      │
+//!  store       state beyond a connection: event log, task store (memory backends here)
+//!      │
+//!  protocol    the wire model of every version (the `spate-protocol` crate, re-exported as
+//!              [`protocol`]): no I/O
+//! ```
+//!
+//! `server` and `client` are side by side: neither uses the other.
+//!
+//! Cargo features (all on by default): `server`, `client`, `stdio`, `http-server`,
+//! `http-client`, `oauth` (the OAuth parts of whichever HTTP sides are on), `tasks`. A server
+//! over stdio alone needs `--no-default-features --features server,stdio` and builds without
+//! any HTTP or TLS crate.
 
 #![deny(missing_docs)]
 
+pub use spate_protocol as protocol;
+
+pub mod auth;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod engine;
-pub mod http;
-/// Connect to MCP servers over Streamable HTTP, or HTTP+SSE for old servers.
-pub mod http_client;
-pub mod oauth;
+#[cfg(feature = "server")]
 pub mod server;
+pub mod store;
 pub mod transport;

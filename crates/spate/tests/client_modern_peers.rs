@@ -17,7 +17,7 @@ use serde_json::json;
 use spate::client::{
     CallOptions, Client, ClientHandlers, EraChoice, Subscription, SubscriptionEvent,
 };
-use spate::http_client::{HttpClientOptions, HttpTransportKind};
+use spate::transport::http::client::{HttpClientOptions, HttpTransportKind};
 use spate_protocol::{
     ElicitResult, Era, LoggingLevel, ResourceContents, SubscriptionFilter, methods,
 };
@@ -257,7 +257,7 @@ async fn server_everything_refuses_the_probe_and_gets_initialize() {
 #[tokio::test]
 #[ignore = "needs the official peers: run scripts/test"]
 async fn over_stdio_the_probe_finds_each_servers_era() {
-    use spate::client::{StderrMode, StdioCommand};
+    use spate::transport::stdio::{StderrMode, StdioCommand};
     let server = interop_dir().join("python/stdio_server.py");
     let cases = [
         (

@@ -14,12 +14,12 @@ use spate::client::{
     CallOptions, Client, ClientHandlers, EraChoice, Subscription, SubscriptionEvent,
 };
 use spate::engine::PeerError;
-use spate::http::{HttpConfig, McpHttp};
+use spate::engine::Transport;
 use spate::server::{
     Args, CacheConfig, CacheHints, Context, PromptEntry, ResourceEntry, Server, ServerConfig,
     ServerHandle, TaskSupport, ToolEntry,
 };
-use spate::transport::Transport;
+use spate::transport::http::server::{HttpConfig, McpHttp};
 use spate_protocol::{
     CacheScope, ContentBlock, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
     ElicitResult, Era, GetPromptResult, Implementation, JsonObject, LoggingLevel, Prompt,
@@ -226,7 +226,10 @@ async fn connect_http(url: &str, era: EraChoice) -> Client {
     Client::builder("modern-client", "1")
         .era(era)
         .handlers(handlers())
-        .connect_http(url, spate::http_client::HttpClientOptions::default())
+        .connect_http(
+            url,
+            spate::transport::http::client::HttpClientOptions::default(),
+        )
         .await
         .expect("connect")
 }

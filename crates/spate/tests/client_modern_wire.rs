@@ -12,7 +12,7 @@ use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Value, json};
 use spate::client::{CallOptions, Client, ClientHandlers, ConnectError, EraChoice};
 use spate::engine::PeerError;
-use spate::http_client::HttpClientOptions;
+use spate::transport::http::client::HttpClientOptions;
 use spate_protocol::{ElicitResult, Era, JsonObject};
 
 /// One request the scripted server got.

@@ -4,8 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use spate::client::{ChildServer, Client, ConnectError, StderrMode, StdioCommand};
-use spate::transport::{InboundFrame, Transport};
+use spate::client::{Client, ConnectError};
+use spate::engine::{InboundFrame, Transport};
+use spate::transport::stdio::{ChildServer, StderrMode, StdioCommand};
 
 fn sh(script: &str) -> StdioCommand {
     StdioCommand::new("sh", ["-c", script])
@@ -81,7 +82,7 @@ async fn a_missing_program_is_a_clear_error() {
 async fn fake_server(version: &'static str) -> (Transport, tokio::task::JoinHandle<Vec<Value>>) {
     let (mine, theirs) = (
         tokio::sync::mpsc::channel::<InboundFrame>(8),
-        tokio::sync::mpsc::channel::<spate::transport::OutboundFrame>(8),
+        tokio::sync::mpsc::channel::<spate::engine::OutboundFrame>(8),
     );
     let (to_client, inbound) = mine;
     let (outbound, mut from_client) = theirs;

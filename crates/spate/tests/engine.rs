@@ -11,7 +11,7 @@ use spate::engine::{
     Handler, Peer, PeerConfig, PeerError, PeerHandle, ProgressUpdate, RequestContext,
     RequestOptions,
 };
-use spate::transport::{InboundFrame, Transport};
+use spate::engine::{InboundFrame, Transport};
 use spate_protocol::jsonrpc::to_raw;
 use spate_protocol::{ErrorObject, Notification, Request};
 
@@ -87,7 +87,7 @@ fn raw(
 ) -> (
     PeerHandle,
     tokio::sync::mpsc::Sender<InboundFrame>,
-    tokio::sync::mpsc::Receiver<spate::transport::OutboundFrame>,
+    tokio::sync::mpsc::Receiver<spate::engine::OutboundFrame>,
     Arc<TestHandler>,
 ) {
     let (in_tx, inbound) = tokio::sync::mpsc::channel(16);
@@ -97,7 +97,7 @@ fn raw(
     (peer.handle, in_tx, out_rx, handler)
 }
 
-async fn next_json(rx: &mut tokio::sync::mpsc::Receiver<spate::transport::OutboundFrame>) -> Value {
+async fn next_json(rx: &mut tokio::sync::mpsc::Receiver<spate::engine::OutboundFrame>) -> Value {
     let frame = tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
         .expect("no frame in time")
@@ -405,7 +405,7 @@ async fn shutdown_lets_handlers_answer_then_fails_what_is_pending() {
 
 #[tokio::test]
 async fn frames_carry_the_route_of_their_exchange() {
-    use spate::transport::Route;
+    use spate::engine::Route;
     let (peer, input, mut output, _) = raw(PeerConfig::default());
     input
         .send(InboundFrame::Bytes(

@@ -11,8 +11,8 @@ use http_support::start;
 use reqwest::StatusCode;
 use serde_json::json;
 use spate::client::{CallOptions, Client, ClientHandlers};
-use spate::http::HttpConfig;
-use spate::http_client::{HttpClientOptions, HttpTransportKind};
+use spate::transport::http::client::{HttpClientOptions, HttpTransportKind};
+use spate::transport::http::server::HttpConfig;
 use spate_protocol::{ElicitAction, ElicitResult};
 
 async fn connect(url: &str, options: HttpClientOptions, handlers: ClientHandlers) -> Client {

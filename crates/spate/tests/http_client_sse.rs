@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use spate::http_client::sse::{SseEvent, SseItem, SseParser};
+use spate::transport::http::client::sse::{SseEvent, SseItem, SseParser};
 
 fn parse_chunks(max: usize, chunks: &[&[u8]]) -> Vec<SseItem> {
     let mut parser = SseParser::new(max);

@@ -9,8 +9,8 @@ use std::time::Duration;
 use http_support::{read_events, start};
 use reqwest::{Response, StatusCode};
 use serde_json::json;
-use spate::http::HttpConfig;
-use spate::http::event_log::Retention;
+use spate::store::event_log::Retention;
+use spate::transport::http::server::HttpConfig;
 
 /// A server whose streams keep `kept` events each.
 async fn start_keeping(kept: usize) -> http_support::Running {

@@ -10,7 +10,7 @@ use http_support::{
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use spate::http::{HttpConfig, ResponseMode};
+use spate::transport::http::server::{HttpConfig, ResponseMode};
 
 #[tokio::test]
 async fn hostile_requests_get_the_right_status_and_serving_goes_on() {
@@ -530,7 +530,7 @@ async fn the_old_http_sse_transport_works_alongside() {
 
 #[tokio::test]
 async fn a_client_that_never_reads_cannot_grow_the_server_and_others_are_served() {
-    let retention = spate::http::event_log::Retention {
+    let retention = spate::store::event_log::Retention {
         max_events: 200,
         ..Default::default()
     };

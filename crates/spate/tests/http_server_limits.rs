@@ -10,7 +10,7 @@ use std::time::Duration;
 use http_support::{read_events, start, take_events};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use spate::http::{HttpConfig, ResponseMode};
+use spate::transport::http::server::{HttpConfig, ResponseMode};
 
 /// A server answering over SSE that keeps `kept` delivered streams resumable per session.
 async fn sse_server_keeping(kept: usize) -> http_support::Running {

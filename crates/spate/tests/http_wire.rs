@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use http_support::modern::{meta, request};
 use http_support::{CANCELLED_SLOW_CALLS, init_body, start};
-use spate::http::HttpConfig;
+use spate::transport::http::server::HttpConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -10,8 +10,8 @@ use http_support::modern::{V, answer, meta, request, request_with};
 use http_support::{ACCEPT, read_events, start, start_with, test_server_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use spate::http::HttpConfig;
 use spate::server::{RequestStateKeys, ServerConfig};
+use spate::transport::http::server::HttpConfig;
 
 fn call(name: &str, arguments: Value, caps: Value) -> Value {
     json!({"name": name, "arguments": arguments, "_meta": meta(caps)})

@@ -1,4 +1,4 @@
-//! The client OAuth flow (`spate::oauth`) against a scripted MCP server + authorization
+//! The client OAuth flow (`spate::auth::client`) against a scripted MCP server + authorization
 //! server on 127.0.0.1, for what a well-behaved server never shows: a resource that is not
 //! the server, metadata of another issuer, a wrong `iss`, no PKCE, a server that always
 //! wants more scope, a first authorization server without metadata. Each case checks what
@@ -15,9 +15,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+use spate::auth::client::{
+    Challenge, HeadlessAuthorizer, OAuthClient, OAuthClientConfig, OAuthError,
+};
 use spate::client::{Client, EraChoice};
-use spate::http_client::HttpClientOptions;
-use spate::oauth::{Challenge, HeadlessAuthorizer, OAuthClient, OAuthClientConfig, OAuthError};
+use spate::transport::http::client::HttpClientOptions;
 
 /// What the scripted servers do differently per case.
 #[derive(Clone, Default)]
@@ -377,7 +379,7 @@ async fn the_http_sse_transport_authorizes_its_stream_and_posts() {
     let url = format!("{}/sse", s.origin);
     let options = HttpClientOptions {
         oauth: Some(Arc::new(oauth_for(&s, "sse"))),
-        mode: spate::http_client::HttpTransportMode::LegacySse,
+        mode: spate::transport::http::client::HttpTransportMode::LegacySse,
         ..Default::default()
     };
     let client = Client::builder("test", "0")
@@ -388,7 +390,9 @@ async fn the_http_sse_transport_authorizes_its_stream_and_posts() {
     assert_eq!(client.server().server_info.name, "scripted");
     assert_eq!(
         client.http().map(|h| h.kind()),
-        Some(Some(spate::http_client::HttpTransportKind::LegacySse))
+        Some(Some(
+            spate::transport::http::client::HttpTransportKind::LegacySse
+        ))
     );
     assert_eq!(counts(&s), (1, 1));
 }

@@ -17,8 +17,10 @@ use http_support::{Running, init_body, test_server};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use spate::http::HttpConfig;
-use spate::http::auth::{IntrospectionValidation, JwtValidation, OAuthConfig, TokenValidation};
+use spate::auth::resource_server::{
+    IntrospectionValidation, JwtValidation, OAuthConfig, TokenValidation,
+};
+use spate::transport::http::server::HttpConfig;
 
 /// A key made for these tests only (never used anywhere else).
 const TEST_KEY: &str = r#"-----BEGIN PRIVATE KEY-----

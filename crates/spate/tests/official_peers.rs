@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use peers_support::{env, exercise_server_everything, handlers, progress_recorder, text_of};
 use serde_json::json;
-use spate::client::{CallOptions, Client, StderrMode, StdioCommand};
+use spate::client::{CallOptions, Client};
+use spate::transport::stdio::{StderrMode, StdioCommand};
 use spate_protocol::{LoggingLevel, LoggingMessageNotificationParams, methods};
 
 async fn wait_for_log(

@@ -18,7 +18,7 @@ use peers_support::{
 };
 use serde_json::json;
 use spate::client::{CallOptions, Client};
-use spate::http_client::{HttpClientOptions, HttpTransportKind, HttpTransportMode};
+use spate::transport::http::client::{HttpClientOptions, HttpTransportKind, HttpTransportMode};
 
 async fn connect(url: &str, mode: HttpTransportMode, prompts: Arc<Mutex<Vec<String>>>) -> Client {
     let options = HttpClientOptions {

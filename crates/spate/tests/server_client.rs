@@ -11,11 +11,11 @@ use serde::Deserialize;
 use serde_json::json;
 use spate::client::{CallOptions, Client, ClientHandlers};
 use spate::engine::PeerError;
+use spate::engine::Transport;
 use spate::server::{
     Args, Context, PromptEntry, ResourceEntry, Server, ServerConfig, TemplateEntry, ToolEntry,
     prefix_matches,
 };
-use spate::transport::Transport;
 use spate::transport::stdio::{StdioLimits, from_streams};
 use spate_protocol::{
     CompleteRequestParams, CompletionArgument, CompletionReference, ContentBlock, ElicitAction,

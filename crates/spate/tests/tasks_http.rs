@@ -10,7 +10,7 @@ use http_support::modern::{answer, meta, request};
 use http_support::{Running, read_events, start};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use spate::http::HttpConfig;
+use spate::transport::http::server::HttpConfig;
 
 const TASKS: &str = "io.modelcontextprotocol/tasks";
 

@@ -21,7 +21,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use spate::client::{CallOptions, Client, ClientHandlers, EraChoice};
-use spate::http_client::HttpClientOptions;
+use spate::transport::http::client::HttpClientOptions;
 use spate_protocol::{
     CallToolResult, CreateMessageResult, ElicitResult, Era, JsonObject, ProtocolVersion, Role,
     SamplingContentBlock,

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::json;
+use spate::auth::client::{GrantKind, HeadlessAuthorizer, OAuthClient, OAuthClientConfig};
 use spate::client::{CallOptions, Client, EraChoice};
-use spate::http_client::HttpClientOptions;
-use spate::oauth::{GrantKind, HeadlessAuthorizer, OAuthClient, OAuthClientConfig};
+use spate::transport::http::client::HttpClientOptions;
 
 /// The client id metadata document URL the suite expects (INTEROP.md §6.3, rule 5).
 const CLIENT_METADATA_URL: &str = "https://conformance-test.local/client-metadata.json";

@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use spate::http::{HttpConfig, McpHttp, ResponseMode};
+use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
 use tokio::io::AsyncWriteExt;
 
 const USAGE: &str = "\

@@ -5,7 +5,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use spate::client::{CallOptions, Client, StdioCommand};
+use spate::client::{CallOptions, Client};
+use spate::transport::stdio::StdioCommand;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use spate::client::{CallOptions, Client, ClientHandlers};
+use spate::engine::Transport;
 use spate::server::Server;
-use spate::transport::Transport;
 use spate_protocol::{
     CreateMessageResult, ElicitResult, Role, SamplingContent, SamplingContentBlock, methods,
 };

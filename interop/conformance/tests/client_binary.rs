@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 use serde_json::json;
-use spate::http::{HttpConfig, McpHttp};
 use spate::server::{Args, Context, Server, ToolEntry};
+use spate::transport::http::server::{HttpConfig, McpHttp};
 use spate_protocol::{Implementation, JsonObject, Tool};
 
 const BIN: &str = env!("CARGO_BIN_EXE_conformance-client");

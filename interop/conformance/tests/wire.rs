@@ -679,7 +679,7 @@ async fn trigger_tools_announce_list_changes_without_changing_the_lists() {
         .iter()
         .find(|s| s.method() == Some("notifications/tools/list_changed"))
         .expect("tools/list_changed");
-    assert_eq!(announced.route, spate::transport::Route::Standalone);
+    assert_eq!(announced.route, spate::engine::Route::Standalone);
     assert_eq!(wire.request("tools/list", json!({})).await.unwrap(), before);
 
     let (result, mut sent) = wire

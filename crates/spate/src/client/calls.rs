@@ -25,7 +25,6 @@ use super::Client;
 use super::input_rounds::{Round, prepare_retry, round_of};
 use super::result_cache::ResultCache;
 use crate::engine::{PeerError, ProgressUpdate, RequestOptions};
-use crate::http_client::tool_headers::param_headers;
 
 /// Options of one call: progress, timeout, cancellation.
 #[derive(Clone, Default)]
@@ -156,14 +155,11 @@ impl Client {
         let mut result: ListToolsResult = self
             .call(methods::TOOLS_LIST, &page(cursor), CallOptions::default())
             .await?;
-        if let (Some(http), Some(_)) = (&self.http, &self.envelope) {
+        if let (Some(connection), Some(_)) = (&self.connection, &self.envelope) {
             result
                 .tools
-                .retain(|tool| match param_headers(&tool.input_schema) {
-                    Ok(params) => {
-                        http.remember_tool(&tool.name, params);
-                        true
-                    }
+                .retain(|tool| match connection.learn_tool(tool) {
+                    Ok(()) => true,
                     Err(why) => {
                         tracing::warn!("leaving out tool {:?}: {why}", tool.name);
                         false

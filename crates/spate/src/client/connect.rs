@@ -20,10 +20,9 @@ use super::input_rounds::{Round, round_of};
 use super::listen::ListenRoutes;
 use super::result_cache::ResultCache;
 use super::session::{ClientSession, Routing};
-use super::{ChildServer, Client, ClientHandlers, Limits, StdioCommand};
+use super::{Client, ClientHandlers, Connection, Limits};
+use crate::engine::Transport;
 use crate::engine::{Peer, PeerConfig, PeerError, PeerHandle, RequestOptions};
-use crate::http_client::{HttpClientHandle, HttpClientOptions};
-use crate::transport::Transport;
 
 /// Why connecting failed.
 #[derive(Debug, thiserror::Error)]
@@ -43,9 +42,9 @@ pub enum ConnectError {
     /// The server's answer to `initialize` was not an InitializeResult.
     #[error("malformed initialize result: {0}")]
     Malformed(String),
-    /// The HTTP transport could not be set up (bad URL, header or TLS setup).
+    /// The transport could not be set up (for HTTP: a bad URL, header or TLS setup).
     #[error(transparent)]
-    Http(#[from] crate::http_client::HttpClientError),
+    Transport(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// How many notifications wait for a slow reader before the oldest are dropped.
@@ -156,35 +155,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Launches a server process and connects to it over stdio.
-    pub async fn connect_stdio(self, command: StdioCommand) -> Result<Client, ConnectError> {
-        let (child, transport) = ChildServer::spawn(&command)?;
-        let mut client = self.establish(transport, None).await?;
-        client.child = Some(child);
-        Ok(client)
-    }
-
-    /// Connects to an MCP server over HTTP (Streamable HTTP, falling back to HTTP+SSE for
-    /// old servers; see [`crate::http_client`]) in the chosen era. In [`EraChoice::Auto`]
-    /// the era found is remembered for the URL's origin for the rest of the process.
-    pub async fn connect_http(
-        self,
-        url: &str,
-        options: HttpClientOptions,
-    ) -> Result<Client, ConnectError> {
-        let (transport, http) = crate::http_client::open(url, options)?;
-        self.establish(transport, Some(http)).await
-    }
-
     /// Connects over an already open transport in the chosen era.
     pub async fn connect(self, transport: Transport) -> Result<Client, ConnectError> {
         self.establish(transport, None).await
     }
 
-    async fn establish(
+    /// Connects over `transport`, whose own side (`connection`) the client keeps and ends on
+    /// [`Client::close`].
+    pub(crate) async fn establish(
         self,
         transport: Transport,
-        http: Option<HttpClientHandle>,
+        connection: Option<Box<dyn Connection>>,
     ) -> Result<Client, ConnectError> {
         let (notifications, _) = broadcast::channel(NOTIFICATION_BACKLOG);
         let routing = Arc::new(Routing {
@@ -197,9 +178,7 @@ impl ClientBuilder {
             routing: routing.clone(),
         };
         let peer = Peer::spawn(transport, Arc::new(session), self.config.clone());
-        let origin = http
-            .as_ref()
-            .map(|h| h.url().origin().ascii_serialization());
+        let origin = connection.as_ref().and_then(|c| c.origin());
         let mut client = Client {
             peer: peer.handle,
             task: Some(peer.task),
@@ -211,8 +190,7 @@ impl ClientBuilder {
             envelope: None,
             limits: self.limits,
             listen_setup: tokio::sync::Mutex::new(()),
-            child: None,
-            http,
+            connection,
         };
         let remembered = origin.as_deref().and_then(era::remembered);
         let outcome = match (self.era, remembered) {
@@ -298,8 +276,8 @@ impl ClientBuilder {
 
     /// The legacy handshake: `initialize`, then `notifications/initialized`.
     async fn initialize(&self, client: &mut Client) -> Result<(), ConnectError> {
-        if let Some(http) = &client.http {
-            http.set_modern(false);
+        if let Some(connection) = &client.connection {
+            connection.set_modern(false);
         }
         let params = InitializeRequestParams {
             protocol_version: self.offer.as_str().to_owned(),
@@ -348,8 +326,8 @@ async fn discover(
     envelope: &Envelope,
     timeout: Duration,
 ) -> Result<Discovered, PeerError> {
-    if let Some(http) = &client.http {
-        http.set_modern(true);
+    if let Some(connection) = &client.connection {
+        connection.set_modern(true);
     }
     let options = RequestOptions {
         timeout: Some(timeout),

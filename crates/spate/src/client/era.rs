@@ -150,10 +150,8 @@ mod tests {
             remote(-32601, None),
             remote(-32602, None),
             remote(-32000, None),
-            remote(
-                crate::http_client::HTTP_ERROR,
-                Some(json!({"httpStatus": 400})),
-            ),
+            // The HTTP client's transport error (`HTTP_ERROR`) for a 400.
+            remote(-32050, Some(json!({"httpStatus": 400}))),
             remote(
                 -32022,
                 Some(json!({"supported": ["2025-11-25"], "requested": "x"})),

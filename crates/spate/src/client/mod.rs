@@ -32,6 +32,7 @@
 
 mod calls;
 mod connect;
+mod connection;
 mod envelope;
 mod era;
 mod handlers;
@@ -39,7 +40,6 @@ mod input_rounds;
 mod listen;
 mod result_cache;
 mod session;
-mod stdio_process;
 mod task_follow;
 
 use std::sync::Arc;
@@ -51,13 +51,12 @@ use tokio::sync::broadcast;
 
 pub use calls::CallOptions;
 pub use connect::{ClientBuilder, ConnectError};
+pub use connection::Connection;
 pub use era::EraChoice;
 pub use handlers::ClientHandlers;
 pub use listen::{ListenOutcome, Subscription, SubscriptionEvent};
-pub use stdio_process::{ChildServer, StderrMode, StdioCommand};
 
 use crate::engine::{PeerError, PeerHandle};
-use crate::http_client::HttpClientHandle;
 use envelope::Envelope;
 use session::Routing;
 
@@ -87,8 +86,8 @@ pub struct Client {
     limits: Limits,
     /// One subscription is set up at a time (see the `listen` module).
     listen_setup: tokio::sync::Mutex<()>,
-    child: Option<ChildServer>,
-    http: Option<HttpClientHandle>,
+    /// The transport's side of the connection (a child process, an HTTP session).
+    connection: Option<Box<dyn Connection>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -96,7 +95,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("version", &self.version)
             .field("server", &self.init.server_info)
-            .field("http", &self.http)
+            .field("connection", &self.connection)
             .finish_non_exhaustive()
     }
 }
@@ -135,10 +134,10 @@ impl Client {
         self.routing.notifications.subscribe()
     }
 
-    /// The HTTP connection (session id, transport in use), for clients made by
-    /// [`ClientBuilder::connect_http`].
-    pub fn http(&self) -> Option<&HttpClientHandle> {
-        self.http.as_ref()
+    /// The transport's side of the connection, when it has one (a child process, an HTTP
+    /// session).
+    pub fn connection(&self) -> Option<&dyn Connection> {
+        self.connection.as_deref()
     }
 
     /// The engine handle, for raw requests.
@@ -170,11 +169,8 @@ impl Client {
     /// Ends the connection: for a child process, closes its stdin, then SIGTERM, then SIGKILL;
     /// over HTTP, stops the streams and DELETEs the session (if there is one).
     pub async fn close(mut self) {
-        if let Some(child) = self.child.take() {
-            let _ = child.shutdown().await;
-        }
-        if let Some(http) = self.http.take() {
-            http.close().await;
+        if let Some(connection) = self.connection.take() {
+            connection.close().await;
         }
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;

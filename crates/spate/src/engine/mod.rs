@@ -7,6 +7,7 @@
 
 mod config;
 mod error;
+mod frame;
 mod handler;
 mod outbound;
 mod peer;
@@ -14,6 +15,7 @@ mod run;
 
 pub use config::PeerConfig;
 pub use error::PeerError;
+pub use frame::{InboundFrame, OutboundFrame, Route, Transport};
 pub use handler::{Handler, RequestContext};
 pub use outbound::FrameSink;
 pub use peer::{AttachedPeer, Peer, PeerHandle, ProgressCallback, ProgressUpdate, RequestOptions};

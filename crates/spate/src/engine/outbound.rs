@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use tokio::sync::mpsc;
 
-use crate::transport::OutboundFrame;
+use crate::engine::OutboundFrame;
 
 /// Takes a peer's outgoing frames without a queue of its own: each `send` puts the frame where
 /// it belongs (an event log, a socket) before resolving, so the sender's order is kept.

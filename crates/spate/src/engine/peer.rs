@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::outbound::Outbound;
 use super::{FrameSink, Handler, PeerConfig, PeerError};
-use crate::transport::{InboundFrame, OutboundFrame, Route, Transport};
+use crate::engine::{InboundFrame, OutboundFrame, Route, Transport};
 
 /// One progress notification for a request this side sent.
 #[derive(Debug, Clone, PartialEq)]

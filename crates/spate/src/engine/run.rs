@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::peer::lock;
 use super::{Handler, PeerHandle, ProgressUpdate, RequestContext};
-use crate::transport::{InboundFrame, OutboundFrame, Route};
+use crate::engine::{InboundFrame, OutboundFrame, Route};
 
 /// Error code for "too many requests in flight": implementation-defined range, legacy-safe.
 const SERVER_BUSY: i64 = -32000;

@@ -61,9 +61,8 @@ pub(crate) use events::ServerEvent;
 use session::Session;
 pub(crate) use session::SessionState;
 
+use crate::engine::Transport;
 use crate::engine::{Peer, PeerConfig};
-use crate::transport::Transport;
-use crate::transport::stdio::{self, StdioLimits};
 
 /// Limits and knobs of a server.
 #[derive(Debug, Clone)]
@@ -74,8 +73,6 @@ pub struct ServerConfig {
     pub max_subscriptions: usize,
     /// Engine limits and timeouts of each connection.
     pub peer: PeerConfig,
-    /// Framing limits on stdio.
-    pub stdio: StdioLimits,
     /// Cache hints of 2026-07-28 results.
     pub cache: CacheConfig,
     /// The keys sealing `requestState` of 2026-07-28 multi-round-trip requests (default: a
@@ -91,7 +88,6 @@ impl Default for ServerConfig {
             page_size: 100,
             max_subscriptions: 1000,
             peer: PeerConfig::default(),
-            stdio: StdioLimits::default(),
             cache: CacheConfig::default(),
             request_state_keys: RequestStateKeys::default(),
             tasks: TaskConfig::default(),
@@ -310,13 +306,6 @@ impl Server {
     /// The configuration the server was built with.
     pub fn config(&self) -> &ServerConfig {
         &self.handle.shared.config
-    }
-
-    /// Serves this process's stdin/stdout until the client closes stdin.
-    pub async fn serve_stdio(self) -> std::io::Result<()> {
-        let transport = stdio::process_stdio(self.handle.shared.config.stdio);
-        let peer = self.serve(transport);
-        peer.task.await.map_err(std::io::Error::other)
     }
 }
 

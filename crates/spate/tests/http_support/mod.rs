@@ -12,8 +12,8 @@ use reqwest::{Client, Response, StatusCode};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use spate::http::{HttpConfig, McpHttp};
 use spate::server::{Args, Context, ResourceEntry, Server, ServerHandle};
+use spate::transport::http::server::{HttpConfig, McpHttp};
 use spate_protocol::Resource;
 
 #[derive(Deserialize, JsonSchema)]

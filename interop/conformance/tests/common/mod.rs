@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use spate::transport::{InboundFrame, OutboundFrame, Route, Transport};
+use spate::engine::{InboundFrame, OutboundFrame, Route, Transport};
 use tokio::sync::mpsc;
 
 /// How long any single message may take to arrive.

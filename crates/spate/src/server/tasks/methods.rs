@@ -19,11 +19,11 @@ use spate_protocol::tasks::TASKS_EXTENSION_ID;
 
 use super::iso8601;
 use super::now_ms;
-use super::store::TaskRecord;
 use crate::server::ServerHandle;
 use crate::server::cursor::paginate;
 use crate::server::modern::missing_capability;
 use crate::server::session::{Answer, fitted};
+use crate::store::task_store::TaskRecord;
 
 /// Whether a request's capabilities declare the tasks extension.
 pub(crate) fn declares_tasks(capabilities: &ClientCapabilities) -> bool {

@@ -19,14 +19,15 @@
 
 mod methods;
 mod run;
-pub mod store;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+pub use crate::store::task_store::{
+    MemoryTaskStore, TaskChange, TaskRecord, TaskStore, TaskStoreError,
+};
 pub use spate_protocol::TaskSupport;
-pub use store::{MemoryTaskStore, TaskChange, TaskRecord, TaskStore, TaskStoreError};
 
 pub(crate) use methods::declares_tasks;
 pub(crate) use methods::tasks_required;
@@ -141,12 +142,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Now, in Unix milliseconds.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
+pub(crate) use crate::store::now_ms;
 
 /// A Unix time in milliseconds as ISO 8601 UTC (`2026-12-01T19:30:00.123Z`).
 pub(crate) fn iso8601(ms: u64) -> String {

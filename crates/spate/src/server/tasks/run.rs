@@ -17,13 +17,13 @@ use spate_protocol::{
 use tokio::sync::{Notify, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::store::TaskRecord;
 use super::{TaskManager, iso8601, now_ms};
 use crate::engine::{PeerError, PeerHandle, RequestOptions};
 use crate::server::ServerHandle;
 use crate::server::context::ContextError;
 use crate::server::events::ServerEvent;
 use crate::server::session::{Answer, fitted};
+use crate::store::task_store::TaskRecord;
 
 /// How often a parked task looks at its record again even without a wake-up (answers may
 /// come through another instance).

@@ -1,0 +1,21 @@
+//! State: what a server must keep beyond one connection, behind traits a networked or durable
+//! backend can implement (async, by id, idempotent), each with an in-memory backend.
+//!
+//! - [`event_log`]: the messages of resumable SSE streams, written before they reach a socket
+//!   and replayed after `Last-Event-ID`.
+//! - [`task_store`]: task records (status, result, questions) polled by `tasks/get`.
+//!
+//! Nothing here knows a transport or a session: stores take and give serialisable records.
+//! The OAuth client's token cache is not server state and lives with it
+//! ([`crate::auth::client`]).
+
+pub mod event_log;
+#[cfg(feature = "tasks")]
+pub mod task_store;
+
+/// Now, in Unix milliseconds: the clock of every stored time.
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

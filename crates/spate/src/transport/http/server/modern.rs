@@ -1,0 +1,251 @@
+//! 2026-07-28 requests over Streamable HTTP (DIGEST §3.4): no session and no `GET`. Each POST
+//! is checked in the order the spec sets (headers present, `_meta`, headers agree with the
+//! body, version supported), then runs on a short-lived connection of its own to the server
+//! and is answered as JSON or as an SSE stream. Closing that stream cancels the request.
+//!
+//! Which era a POST belongs to is decided per request, so one endpoint serves both: a body
+//! whose `params._meta` names a protocol version is modern, and so is a POST whose
+//! `MCP-Protocol-Version` header names anything but a legacy version; everything else
+//! (`initialize`, session traffic) stays legacy.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use spate_protocol::jsonrpc::Frame;
+use spate_protocol::{
+    CancelledNotificationParams, Era, ErrorObject, JsonObject, Message, Notification,
+    ProtocolVersion, Request, RequestId, ResponseBody, error_code, methods,
+};
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
+
+use super::keep_alive::KeepAlive;
+use super::request_headers::{self as rh, VERSION};
+use super::stream_reader::sse_response;
+use super::{App, ResponseMode, reply, sse};
+use crate::engine::{InboundFrame, OutboundFrame, Route, Transport};
+use crate::server::Principal;
+use crate::server::modern::{Envelope, claims_modern, request_meta};
+use crate::transport::RESPONSE_SETTLE;
+
+/// Frames buffered between a modern request's connection and its HTTP response.
+const QUEUE: usize = 32;
+
+/// Whether a POSTed message is to be handled as a 2026-07-28 request.
+pub fn routes_modern(headers: &HeaderMap, message: &Message) -> bool {
+    if let Some(version) = rh::value(headers, VERSION) {
+        return match version {
+            Ok(v) => ProtocolVersion::parse(v).is_none_or(|v| v.era() == Era::Modern),
+            Err(_) => true,
+        };
+    }
+    let params = match message {
+        Message::Request(r) => r.params.as_deref(),
+        Message::Notification(n) => n.params.as_deref(),
+        Message::Response(_) => return false,
+    };
+    claims_modern(request_meta(params).as_ref())
+}
+
+/// Answers one modern POST.
+pub async fn post(
+    app: Arc<App>,
+    headers: HeaderMap,
+    message: Message,
+    principal: Option<Principal>,
+) -> Response {
+    let request = match message {
+        Message::Request(request) => request,
+        // Core 2026-07-28 defines no client notifications over HTTP; accept and drop them.
+        Message::Notification(_) => return StatusCode::ACCEPTED.into_response(),
+        Message::Response(_) => {
+            return reply::error_status(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: a 2026-07-28 client sends no responses (input goes in inputResponses)",
+            );
+        }
+    };
+    if let Err(error) = check(&app, &headers, &request) {
+        return reply::rpc_error(status_of(error.code), Some(request.id), error);
+    }
+    let Ok(permit) = app.stateless.clone().try_acquire_owned() else {
+        return reply::retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            1,
+            "Service Unavailable: too many requests in progress",
+        );
+    };
+    run(&app, request, permit, principal).await
+}
+
+/// The validation ladder, in the order the conformance suite and the spec expect.
+fn check(app: &App, headers: &HeaderMap, request: &Request) -> Result<(), ErrorObject> {
+    rh::check_present(headers)?;
+    let envelope = Envelope::read(request_meta(request.params.as_deref()).as_ref())?;
+    let params: JsonObject = request
+        .params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p.get()).ok())
+        .unwrap_or_default();
+    rh::check_agree(headers, &envelope.version, &request.method, &params)?;
+    if request.method == methods::TOOLS_CALL {
+        if let Some(name) = params.get("name").and_then(|n| n.as_str()) {
+            if let Some(schema) = app.server.tool_input_schema(name) {
+                let arguments = params.get("arguments").and_then(|a| a.as_object());
+                rh::check_params(headers, &rh::annotated(&schema), arguments)?;
+            }
+        }
+    }
+    envelope.supported_version()?;
+    Ok(())
+}
+
+/// The HTTP status of a modern error response (DIGEST §3.5).
+fn status_of(code: i64) -> StatusCode {
+    match code {
+        error_code::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+        error_code::INVALID_PARAMS
+        | error_code::HEADER_MISMATCH
+        | error_code::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | error_code::UNSUPPORTED_PROTOCOL_VERSION
+        | error_code::INVALID_REQUEST
+        | error_code::PARSE_ERROR => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// Runs the request on a connection of its own and turns what it sends into the answer.
+async fn run(
+    app: &App,
+    request: Request,
+    permit: OwnedSemaphorePermit,
+    principal: Option<Principal>,
+) -> Response {
+    let (to_engine, inbound) = mpsc::channel(2);
+    let (outbound, mut from_engine) = mpsc::channel(QUEUE);
+    let _peer = app
+        .server
+        .serve_stateless(Transport { inbound, outbound }, principal);
+    let id = request.id.clone();
+    let frame = InboundFrame::Decoded(Frame::Single(Message::Request(request)));
+    if to_engine.send(frame).await.is_err() {
+        return reply::error_status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error: the server stopped",
+        );
+    }
+    let keep_alive = app.config.keep_alive;
+    let first = tokio::time::timeout(keep_alive, from_engine.recv()).await;
+    let first = match first {
+        Ok(Some(frame)) => Some(frame),
+        Ok(None) => {
+            return reply::error_status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error: no answer",
+            );
+        }
+        Err(_) => None, // slow: stream, with keep-alives meanwhile
+    };
+    if let Some(frame) = &first {
+        if frame.route == Route::Response(id.clone()) {
+            if app.config.response_mode == ResponseMode::Json {
+                let status = response_status(&frame.bytes);
+                return reply::json(status, Bytes::from(frame.bytes.clone()));
+            }
+            // Answered at once: one SSE body of known length, no stream to run.
+            return sse_response(Body::from(sse::data(&frame.bytes)));
+        }
+    }
+    let state = Streaming {
+        first,
+        frames: from_engine,
+        cancel: CancelOnDrop {
+            id: Some(id.clone()),
+            to_engine,
+        },
+        id,
+        keep_alive: KeepAlive::new(keep_alive),
+        wrote: false,
+        done: false,
+        _permit: permit,
+    };
+    sse_response(Body::from_stream(futures_util::stream::unfold(
+        state, next_chunk,
+    )))
+}
+
+/// The status of a response sent as JSON: 400/404 for the modern error codes.
+fn response_status(bytes: &[u8]) -> StatusCode {
+    match spate_protocol::jsonrpc::decode_message(bytes) {
+        Ok(Message::Response(spate_protocol::Response {
+            body: ResponseBody::Error(e),
+            ..
+        })) => status_of(e.code),
+        _ => StatusCode::OK,
+    }
+}
+
+/// Tells the request's connection that its client went away (a `notifications/cancelled`
+/// into the engine) unless the response was written first.
+struct CancelOnDrop {
+    id: Option<RequestId>,
+    to_engine: mpsc::Sender<InboundFrame>,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else { return };
+        let params = CancelledNotificationParams {
+            request_id: Some(id),
+            reason: Some("the client closed the response stream".into()),
+            ..Default::default()
+        };
+        let note = Notification::new(methods::NOTIFICATIONS_CANCELLED, &params);
+        let frame = InboundFrame::Decoded(Frame::Single(Message::Notification(note)));
+        let _ = self.to_engine.try_send(frame);
+    }
+}
+
+struct Streaming {
+    first: Option<OutboundFrame>,
+    frames: mpsc::Receiver<OutboundFrame>,
+    cancel: CancelOnDrop,
+    id: RequestId,
+    keep_alive: KeepAlive,
+    wrote: bool,
+    done: bool,
+    _permit: OwnedSemaphorePermit,
+}
+
+async fn next_chunk(mut s: Streaming) -> Option<(Result<Bytes, Infallible>, Streaming)> {
+    if s.done {
+        return None;
+    }
+    loop {
+        let frame = match s.first.take() {
+            Some(frame) => frame,
+            None => match s.keep_alive.or_quiet(s.frames.recv()).await {
+                Some(Some(frame)) => frame,
+                Some(None) => return None,
+                None => return Some((Ok(sse::comment("keep-alive")), s)),
+            },
+        };
+        if !frame.is_message() {
+            continue; // no resumable streams in 2026-07-28: nothing to hang up
+        }
+        if frame.route == Route::Response(s.id.clone()) {
+            if s.wrote {
+                tokio::time::sleep(RESPONSE_SETTLE).await;
+            }
+            s.cancel.id = None;
+            s.done = true;
+        }
+        s.wrote = true;
+        s.keep_alive.wrote();
+        let chunk = sse::data(&frame.bytes);
+        return Some((Ok(chunk), s));
+    }
+}
