@@ -1,4 +1,7 @@
-//! Client and server capabilities (DIGEST §2.10).
+//! Client and server capabilities (2025-11-25: Lifecycle › Capability Negotiation,
+//! <https://modelcontextprotocol.io/specification/2025-11-25/basic/lifecycle>; 2026-07-28:
+//! Architecture › Capability Negotiation,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/architecture>).
 //!
 //! Legacy peers exchange them once in `initialize`; modern (2026) clients send theirs in every
 //! request's `_meta` and servers publish theirs in `server/discover`.

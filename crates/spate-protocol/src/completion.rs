@@ -1,4 +1,5 @@
-//! Argument completion: `completion/complete` (DIGEST §5.5).
+//! Argument completion: `completion/complete` (Server Features › Utilities › Completion,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/server/utilities/completion>).
 
 use std::collections::BTreeMap;
 

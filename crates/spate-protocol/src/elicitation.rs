@@ -1,4 +1,6 @@
-//! Elicitation: the server asks the user for input, by form or by URL (DIGEST §6.3).
+//! Elicitation: the server asks the user for input, by form or by URL (Client Features ›
+//! Elicitation,
+//! <https://modelcontextprotocol.io/specification/2025-11-25/client/elicitation>).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,5 +1,6 @@
-//! The restricted JSON Schema of form-mode elicitation: a flat object of primitive
-//! properties (DIGEST §6.3).
+//! The restricted JSON Schema of form-mode elicitation: a flat object of primitive properties
+//! (Client Features › Elicitation › Form Mode Elicitation Requests › Requested Schema,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/client/elicitation>).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,5 @@
-//! JSON-RPC and MCP error codes (DIGEST §2.2).
+//! JSON-RPC and MCP error codes (Base Protocol › Overview › Error Codes,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic#error-codes>).
 
 /// Invalid JSON was received.
 pub const PARSE_ERROR: i64 = -32700;

@@ -1,4 +1,7 @@
-//! Typed `data` of the MCP-defined JSON-RPC errors (DIGEST §2.2).
+//! Typed `data` of the MCP-defined JSON-RPC errors (Base Protocol › Overview › Error Codes,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic#error-codes>, and the error
+//! types of the Schema Reference,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/schema>).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,6 @@
-//! Icons for implementations, tools, prompts, resources and templates (2025-11-25+, DIGEST §8.2).
+//! Icons for implementations, tools, prompts, resources and templates (2025-11-25+, SEP-973;
+//! Base Protocol › Overview › General fields › `icons`,
+//! <https://modelcontextprotocol.io/specification/2025-11-25/basic>).
 
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +14,9 @@ pub enum IconTheme {
     Dark,
 }
 
-/// An icon a client may show. Renderers must reject unsafe schemes; see DIGEST §8.2.
+/// An icon a client may show. Renderers must reject unsafe schemes; see the security
+/// considerations of Base Protocol › Overview › General fields › `icons`,
+/// <https://modelcontextprotocol.io/specification/2025-11-25/basic>.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Icon {

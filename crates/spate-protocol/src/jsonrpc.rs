@@ -14,7 +14,8 @@ use serde_json::value::RawValue;
 
 use crate::error_code;
 
-/// A request id: a string or an integer, never null (DIGEST §2.1).
+/// A request id: a string or an integer, never null (Base Protocol › Overview › Messages ›
+/// Requests, <https://modelcontextprotocol.io/specification/2026-07-28/basic>).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RequestId {
     /// An integer id.

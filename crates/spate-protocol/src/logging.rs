@@ -1,4 +1,6 @@
-//! Logging: levels, `logging/setLevel` and `notifications/message` (DIGEST §5.6).
+//! Logging: levels, `logging/setLevel` and `notifications/message` (Server Features ›
+//! Utilities › Logging,
+//! <https://modelcontextprotocol.io/specification/2025-11-25/server/utilities/logging>).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,6 @@
-//! `_meta`: the reserved property on params, results and many types (DIGEST §2.3).
+//! `_meta`: the reserved property on params, results and many types (Base Protocol ›
+//! Overview › General fields › `_meta`,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic>).
 //!
 //! `_meta` stays an open JSON object ([`Meta`]); this module names the reserved keys, reads
 //! the progress token, and validates key spelling.
@@ -50,7 +52,9 @@ pub const MODERN_ONLY_KEYS: [&str; 6] = [
     SUBSCRIPTION_ID_KEY,
 ];
 
-/// A progress token: a string or an integer chosen by the requestor (DIGEST §2.4).
+/// A progress token: a string or an integer chosen by the requestor (Base Protocol ›
+/// Utilities › Progress,
+/// <https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/progress>).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProgressToken {
     /// An integer token.

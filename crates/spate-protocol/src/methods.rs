@@ -1,4 +1,7 @@
-//! Method and notification names, and which protocol versions have them (DIGEST §5.1).
+//! Method and notification names, and which protocol versions have them (each version's Schema
+//! Reference and Key Changes pages, e.g.
+//! <https://modelcontextprotocol.io/specification/2026-07-28/schema> and
+//! <https://modelcontextprotocol.io/specification/2026-07-28/changelog>).
 
 use crate::version::ProtocolVersion;
 
@@ -135,7 +138,8 @@ pub enum Availability {
     Absent,
 }
 
-/// Whether and how a method or notification exists in a protocol version (DIGEST §5.1).
+/// Whether and how a method or notification exists in a protocol version (per that version's
+/// Schema Reference and Key Changes pages of the specification).
 ///
 /// ```
 /// use spate_protocol::{methods, ProtocolVersion as V};

@@ -1,5 +1,9 @@
 //! What only the modern era (2026-07-28) has: `server/discover`, multi round-trip requests
-//! (MRTR) and `subscriptions/listen` (DIGEST §2.9, §5.7).
+//! (MRTR) and `subscriptions/listen` (Server Features › Discovery; Base Protocol › Message
+//! Patterns › Multi Round-Trip Requests and Subscriptions:
+//! <https://modelcontextprotocol.io/specification/2026-07-28/server/discover>,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/patterns/mrtr>,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/patterns/subscriptions>).
 
 use std::collections::BTreeMap;
 

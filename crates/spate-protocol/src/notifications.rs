@@ -1,4 +1,8 @@
-//! Progress and cancellation notifications (DIGEST §2.4, §2.5).
+//! Progress and cancellation notifications (Base Protocol › Utilities › Progress and
+//! Cancellation,
+//! <https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/progress>,
+//! <https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/cancellation>; in
+//! 2026-07-28 both are under Base Protocol › Message Patterns).
 
 use serde::{Deserialize, Serialize};
 

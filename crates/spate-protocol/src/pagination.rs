@@ -1,4 +1,5 @@
-//! Cursor-based pagination of list requests (DIGEST §2.7).
+//! Cursor-based pagination of list requests (Server Features › Utilities › Pagination,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/server/utilities/pagination>).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,5 @@
-//! Prompts: listing and getting (DIGEST §5.4).
+//! Prompts: listing and getting (Server Features › Prompts,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/server/prompts>).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,6 @@
-//! Resources: listing, templates, reading and (legacy) subscriptions (DIGEST §5.3).
+//! Resources: listing, templates, reading and (legacy) subscriptions (Server Features ›
+//! Resources, <https://modelcontextprotocol.io/specification/2025-11-25/server/resources> and
+//! <https://modelcontextprotocol.io/specification/2026-07-28/server/resources>).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,6 @@
-//! Roots: the directories a client exposes (DIGEST §6.1; deprecated in 2026).
+//! Roots: the directories a client exposes (Client Features › Roots,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/client/roots>; deprecated in
+//! 2026, SEP-2577).
 
 use serde::{Deserialize, Serialize};
 

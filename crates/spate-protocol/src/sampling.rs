@@ -1,4 +1,6 @@
-//! Sampling: the server asks the client's model for a message (DIGEST §6.2; deprecated 2026).
+//! Sampling: the server asks the client's model for a message (Client Features › Sampling,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/client/sampling>; deprecated
+//! 2026, SEP-2577).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,4 +1,8 @@
-//! Tasks: long-running requests polled to completion (DIGEST §7).
+//! Tasks: long-running requests polled to completion (2025-11-25: Base Protocol › Utilities ›
+//! Tasks, SEP-1686,
+//! <https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/tasks>;
+//! 2026-07-28: the tasks extension, SEP-2663,
+//! <https://modelcontextprotocol.io/extensions/tasks/overview>).
 //!
 //! Two generations share these types. 2025-11-25 has experimental core tasks (`ttl`,
 //! `pollInterval`, `tasks/result`, `tasks/list`, `notifications/tasks/status`); 2026-07-28

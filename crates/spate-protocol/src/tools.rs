@@ -1,4 +1,5 @@
-//! Tools: listing and calling (DIGEST §5.2).
+//! Tools: listing and calling (Server Features › Tools,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/server/tools>).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

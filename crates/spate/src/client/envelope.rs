@@ -1,6 +1,7 @@
 //! The 2026-07-28 request envelope: every request says, in `params._meta`, which protocol
 //! version it is written in, what the client can do, who the client is, and (when the user
-//! asked for logs) the lowest log level it wants (DIGEST §2.9).
+//! asked for logs) the lowest log level it wants (Base Protocol › Overview › General fields ›
+//! `_meta`, <https://modelcontextprotocol.io/specification/2026-07-28/basic>).
 
 use std::sync::Mutex;
 

@@ -1,5 +1,7 @@
-//! Which protocol era a connection speaks, and how a dual-era client finds out
-//! (DIGEST §3.1 item 12, §3.4 item 25).
+//! Which protocol era a connection speaks, and how a dual-era client finds out (2026-07-28:
+//! Versioning and Compatibility › Backward Compatibility with Initialization-Based Versions,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/versioning>, and the
+//! "Backward Compatibility" sections of the stdio and Streamable HTTP transport pages).
 //!
 //! The probe is a `server/discover` in the 2026-07-28 envelope. A `DiscoverResult` means a
 //! modern server. A *recognised modern error* means a modern server too: `-32022` names

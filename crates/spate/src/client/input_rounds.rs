@@ -1,4 +1,6 @@
-//! Multi-round-trip requests on the client (2026-07-28 MRTR, SEP-2322, DIGEST §2.9).
+//! Multi-round-trip requests on the client (2026-07-28 MRTR, SEP-2322; Base Protocol › Message
+//! Patterns › Multi Round-Trip Requests,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/patterns/mrtr>).
 //!
 //! A `tools/call`, `resources/read` or `prompts/get` may be answered with
 //! `resultType: "input_required"`: questions for the client (`inputRequests`: elicitation,

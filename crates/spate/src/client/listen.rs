@@ -1,4 +1,6 @@
-//! `subscriptions/listen` (2026-07-28, DIGEST §5.7) as a stream of typed events.
+//! `subscriptions/listen` (2026-07-28; Base Protocol › Message Patterns › Subscriptions,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/patterns/subscriptions>) as
+//! a stream of typed events.
 //!
 //! [`Client::listen`] sends the listen request and waits for the server's
 //! `notifications/subscriptions/acknowledged`; the [`Subscription`] it returns then yields

@@ -1,5 +1,6 @@
 //! A small cache of 2026-07-28 results that carry cache hints (`ttlMs`, `cacheScope`;
-//! SEP-2549, DIGEST §2.9 "Caching").
+//! SEP-2549; Server Features › Utilities › Caching,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/server/utilities/caching>).
 //!
 //! - Only the cacheable methods are kept: `tools/list`, `prompts/list`, `resources/list`,
 //!   `resources/templates/list` (each page on its own) and `resources/read`.

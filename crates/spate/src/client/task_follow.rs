@@ -1,12 +1,13 @@
-//! Following a task to its end (the 2026 `io.modelcontextprotocol/tasks` extension, DIGEST
-//! §7.2). A client that declares the extension ([`ClientBuilder::tasks`]) may get a
-//! `tools/call` answered with `resultType: "task"`; the call then polls `tasks/get` (at the
-//! server's `pollIntervalMs`, kept between 10 ms and 30 s) until the task ends, answers its
-//! `input_required` questions with the client's handlers through `tasks/update` (each key
-//! once), and returns the task's result as the call's result. A failed task fails the call
-//! with its error, a cancelled one with [`PeerError::Cancelled`]; cancelling the call sends
-//! `tasks/cancel`. A task that runs longer than the engine's `max_request_timeout` fails
-//! the call with [`PeerError::Timeout`] (the task goes on at the server).
+//! Following a task to its end (the 2026 `io.modelcontextprotocol/tasks` extension, SEP-2663,
+//! <https://modelcontextprotocol.io/extensions/tasks/overview>). A client that declares the
+//! extension ([`ClientBuilder::tasks`]) may get a `tools/call` answered with
+//! `resultType: "task"`; the call then polls `tasks/get` (at the server's `pollIntervalMs`,
+//! kept between 10 ms and 30 s) until the task ends, answers its `input_required` questions
+//! with the client's handlers through `tasks/update` (each key once), and returns the task's
+//! result as the call's result. A failed task fails the call with its error, a cancelled one
+//! with [`PeerError::Cancelled`]; cancelling the call sends `tasks/cancel`. A task that runs
+//! longer than the engine's `max_request_timeout` fails the call with [`PeerError::Timeout`]
+//! (the task goes on at the server).
 //!
 //! [`ClientBuilder::tasks`]: super::ClientBuilder::tasks
 

@@ -43,7 +43,9 @@ pub struct Context {
 #[derive(Debug, Default)]
 pub(crate) struct ProgressState {
     last: Option<f64>,
-    /// Set when the request has been answered: no progress may follow (DIGEST §2.4).
+    /// Set when the request has been answered: no progress may follow (Base Protocol ›
+    /// Utilities › Progress,
+    /// <https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/progress>).
     pub(crate) done: bool,
 }
 

@@ -1,6 +1,8 @@
-//! `subscriptions/listen` (2026, DIGEST §5.7): one long-lived request whose answer stream
-//! carries the notifications the client asked for, each tagged with the subscription id (the
-//! listen request's id), until the client cancels it (closes the stream on HTTP).
+//! `subscriptions/listen` (2026-07-28; Base Protocol › Message Patterns › Subscriptions,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/patterns/subscriptions>):
+//! one long-lived request whose answer stream carries the notifications the client asked for,
+//! each tagged with the subscription id (the listen request's id), until the client cancels it
+//! (closes the stream on HTTP).
 //!
 //! It reads the same server events as legacy sessions (`events::forward` on stdio,
 //! `http::fanout` for HTTP sessions), so one

@@ -1,7 +1,8 @@
 //! The 2026-07-28 request model on the server side: every request carries its protocol
 //! version, the client's capabilities and identity in `params._meta`; there is no handshake
-//! and no session (DIGEST §2.9). This module reads that envelope and says which methods the
-//! modern era has.
+//! and no session (SEP-2575, SEP-2567; Base Protocol › Overview › Statelessness,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic>). This module reads that
+//! envelope and says which methods the modern era has.
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -1,7 +1,8 @@
 //! Sealed `requestState` for multi-round-trip requests (2026 MRTR).
 //!
 //! What the server keeps between rounds travels with the client, so it must be treated as
-//! hostile input (DIGEST §2.9). A token is
+//! hostile input (SEP-2322; Multi Round-Trip Requests › Security Considerations,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/patterns/mrtr>). A token is
 //!
 //! ```text
 //! v1.<key id>.<base64url(JSON payload)>.<base64url(HMAC-SHA256 of everything before it)>

@@ -15,6 +15,7 @@ pub mod stdio;
 ///
 /// The TypeScript SDK client handles a response at once but notifications a tick later, so a
 /// progress notification that arrives in the same read as its response is dropped as
-/// "unknown token" (INTEROP gotcha 14). Giving the notification its own write and the reader a
-/// moment costs only requests that reported something, and saves their last progress.
+/// "unknown token": by the time the notification is handled, the response has already ended
+/// the request and removed its progress handler. Giving the notification its own write and the
+/// reader a moment costs only requests that reported something, and saves their last progress.
 pub(crate) const RESPONSE_SETTLE: std::time::Duration = std::time::Duration::from_millis(2);

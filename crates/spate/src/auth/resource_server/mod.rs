@@ -1,8 +1,10 @@
-//! OAuth 2.1 resource-server duties of the HTTP transport (DIGEST §4.2): Protected Resource
-//! Metadata (RFC 9728) for the MCP endpoint, bearer-token validation (JWTs against a JWKS, or
-//! token introspection, RFC 7662) with this server as the required audience (RFC 8707), and
-//! the answers a client needs to log in: `401` with a `WWW-Authenticate` challenge naming the
-//! metadata and the scopes, `403 insufficient_scope` for a tool that needs more.
+//! OAuth 2.1 resource-server duties of the HTTP transport (Base Protocol › Authorization,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/authorization>): Protected
+//! Resource Metadata (RFC 9728) for the MCP endpoint, bearer-token validation (JWTs against a
+//! JWKS, or token introspection, RFC 7662) with this server as the required audience
+//! (RFC 8707), and the answers a client needs to log in: `401` with a `WWW-Authenticate`
+//! challenge naming the metadata and the scopes, `403 insufficient_scope` for a tool that
+//! needs more.
 //!
 //! ```no_run
 //! use spate::http::auth::{JwtValidation, OAuthConfig, TokenValidation};

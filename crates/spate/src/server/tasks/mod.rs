@@ -1,5 +1,8 @@
-//! Tasks (DIGEST §7): a `tools/call` that runs on after its request is answered, polled to
-//! completion.
+//! Tasks: a `tools/call` that runs on after its request is answered, polled to completion
+//! (2025-11-25: Base Protocol › Utilities › Tasks, SEP-1686,
+//! <https://modelcontextprotocol.io/specification/2025-11-25/basic/utilities/tasks>;
+//! 2026-07-28: the `io.modelcontextprotocol/tasks` extension, SEP-2663,
+//! <https://modelcontextprotocol.io/extensions/tasks/overview>).
 //!
 //! Both generations run on one mechanism. A tool declares whether it may run as a task
 //! ([`TaskSupport`]); the server makes a task when the client can take one: on a 2026-07-28

@@ -1,7 +1,9 @@
-//! The request-metadata headers of a 2026-07-28 POST (SEP-2243, DIGEST §3.4 items 15–24):
-//! `MCP-Protocol-Version` (equal to `_meta` protocolVersion), `Mcp-Method`, `Mcp-Name` for
-//! the methods that name something, and `Mcp-Param-{Name}` for each `x-mcp-header` argument
-//! of a `tools/call`.
+//! The request-metadata headers of a 2026-07-28 POST (SEP-2243; Streamable HTTP › Request
+//! Metadata,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http>):
+//! `MCP-Protocol-Version` (equal to `_meta` protocolVersion), `Mcp-Method`, `Mcp-Name` for the
+//! methods that name something, and `Mcp-Param-{Name}` for each `x-mcp-header` argument of a
+//! `tools/call`.
 //!
 //! A message is modern when its `params._meta` names a protocol version: the client stamps
 //! every 2026-07-28 request that way, so the transport needs no other signal.

@@ -1,5 +1,7 @@
 //! `x-mcp-header`: tool arguments that a 2026-07-28 HTTP client also sends as
-//! `Mcp-Param-{Name}` headers (SEP-2243, DIGEST §3.4 item 20).
+//! `Mcp-Param-{Name}` headers (SEP-2243; Streamable HTTP › Custom Headers from Tool
+//! Parameters,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http>).
 //!
 //! A tool's annotations are checked once, when its `tools/list` entry arrives. An HTTP
 //! client must drop a tool whose annotations break a rule (it could never call it right),

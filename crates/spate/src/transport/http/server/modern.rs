@@ -1,7 +1,9 @@
-//! 2026-07-28 requests over Streamable HTTP (DIGEST §3.4): no session and no `GET`. Each POST
-//! is checked in the order the spec sets (headers present, `_meta`, headers agree with the
-//! body, version supported), then runs on a short-lived connection of its own to the server
-//! and is answered as JSON or as an SSE stream. Closing that stream cancels the request.
+//! 2026-07-28 requests over Streamable HTTP (Base Protocol › Transports › Streamable HTTP,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http>):
+//! no session and no `GET`. Each POST is checked in the order the spec sets (headers present,
+//! `_meta`, headers agree with the body, version supported), then runs on a short-lived
+//! connection of its own to the server and is answered as JSON or as an SSE stream. Closing
+//! that stream cancels the request.
 //!
 //! Which era a POST belongs to is decided per request, so one endpoint serves both: a body
 //! whose `params._meta` names a protocol version is modern, and so is a POST whose
@@ -103,7 +105,10 @@ fn check(app: &App, headers: &HeaderMap, request: &Request) -> Result<(), ErrorO
     Ok(())
 }
 
-/// The HTTP status of a modern error response (DIGEST §3.5).
+/// The HTTP status of a modern error response (2026-07-28: Streamable HTTP › Request Metadata,
+/// <https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http>,
+/// and, for missing `_meta` keys and `-32021`, Base Protocol › Overview › `_meta`,
+/// <https://modelcontextprotocol.io/specification/2026-07-28/basic>).
 fn status_of(code: i64) -> StatusCode {
     match code {
         error_code::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,

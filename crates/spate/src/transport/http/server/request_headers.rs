@@ -1,7 +1,9 @@
-//! The request-metadata headers of 2026-07-28 Streamable HTTP (SEP-2243, DIGEST §3.4 items
-//! 15–24): `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` must say what
-//! the body says. Values are trimmed of surrounding whitespace; `=?base64?…?=` values are
-//! decoded first; integers compare as numbers.
+//! The request-metadata headers of 2026-07-28 Streamable HTTP (SEP-2243; Streamable HTTP ›
+//! Request Metadata,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http>):
+//! `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` and `Mcp-Param-*` must say what the body
+//! says. Values are trimmed of surrounding whitespace; `=?base64?…?=` values are decoded
+//! first; integers compare as numbers.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
