@@ -21,8 +21,8 @@
 //!
 //! `server` and `client` are side by side: neither uses the other.
 //!
-//! Cargo features (all on by default): `server`, `client`, `stdio`, `http-server`,
-//! `http-client`, `oauth` (the OAuth parts of whichever HTTP sides are on), `tasks`. A server
+//! Cargo features (all on by default): `server`, `client`, `stdio`, `http-server` and
+//! `http-client` (each with its side of OAuth, which MCP defines for HTTP only). A server
 //! over stdio alone needs `--no-default-features --features server,stdio` and builds without
 //! any HTTP or TLS crate.
 

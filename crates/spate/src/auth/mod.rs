@@ -5,7 +5,7 @@
 //! - [`client`]: what an HTTP client does on `401`/`403` (discovery, registration,
 //!   authorization code with PKCE, client credentials, refresh, token storage).
 
-#[cfg(all(feature = "oauth", feature = "http-client"))]
+#[cfg(feature = "http-client")]
 pub mod client;
-#[cfg(all(feature = "oauth", feature = "http-server"))]
+#[cfg(feature = "http-server")]
 pub mod resource_server;

@@ -256,6 +256,7 @@ impl Server {
         (peer, state)
     }
 
+    #[cfg(feature = "http-server")]
     /// Serves one connection driven by its transport (an HTTP session): no task, and no server
     /// events forwarded — the transport fans those out itself ([`Server::subscribe_events`]).
     pub(crate) fn serve_attached(
@@ -271,11 +272,13 @@ impl Server {
         (Peer::attach(sink, Arc::new(session), config), state)
     }
 
+    #[cfg(feature = "http-server")]
     /// Server events from now on, for a transport that fans them out to its connections.
     pub(crate) fn subscribe_events(&self) -> broadcast::Receiver<ServerEvent> {
         self.handle.shared.events.subscribe()
     }
 
+    #[cfg(feature = "http-server")]
     /// Serves a connection that carries only 2026-07-28 requests (one HTTP request): no
     /// session, so no server events are forwarded to it outside `subscriptions/listen`.
     pub(crate) fn serve_stateless(
@@ -295,6 +298,7 @@ impl Server {
         Peer::spawn(transport, Arc::new(session), config)
     }
 
+    #[cfg(feature = "http-server")]
     /// The input schema of a tool, if the server has it now.
     pub(crate) fn tool_input_schema(&self, name: &str) -> Option<JsonObject> {
         let catalog = self.handle.shared.catalog.snapshot();

@@ -10,7 +10,6 @@
 //! ([`crate::auth::client`]).
 
 pub mod event_log;
-#[cfg(feature = "tasks")]
 pub mod task_store;
 
 /// Now, in Unix milliseconds: the clock of every stored time.

@@ -18,4 +18,5 @@ pub mod stdio;
 /// "unknown token": by the time the notification is handled, the response has already ended
 /// the request and removed its progress handler. Giving the notification its own write and the
 /// reader a moment costs only requests that reported something, and saves their last progress.
+#[cfg(any(feature = "stdio", feature = "http-server"))]
 pub(crate) const RESPONSE_SETTLE: std::time::Duration = std::time::Duration::from_millis(2);
