@@ -33,8 +33,11 @@ Contract (exact strings; Rust tests compare them):
   prompt    greet {name}        one user message "Please greet <name>."
 
 Wire notes (mcp 2.3.0, checked by selftest_stdio_server.py): initialize answers 2025-11-25
-and declares tools/resources/prompts but NOT `logging` (INTEROP.md gotcha 16), yet the logs
-arrive as notifications/message, so a client must not drop logs for lack of the capability.
+and declares tools/resources/prompts but NOT `logging` (the SDK's MCPServer leaves it out,
+although the spec's Logging page asks a server that sends log notifications to declare it:
+https://modelcontextprotocol.io/specification/2025-11-25/server/utilities/logging), yet the
+logs arrive as notifications/message, so a client must not drop logs for lack of the
+capability.
 Tool results also carry structuredContent {"result": "<the text>"} and tools an outputSchema.
 Each log precedes its progress notification, and all precede the response.
 """

@@ -25,8 +25,8 @@
 //   3. process_files {files: [a.txt, b.txt, c.txt], delay_ms: 50} -> on a raw tap of the JSON-RPC
 //      messages exactly 3 progress notifications with the token sent, strictly increasing, total 3,
 //      all before the response; 3 info logs "Processing document i/3" in order; text "Done...".
-//      The SDK's onprogress plus the progress it drops as "unknown token" (INTEROP.md gotcha 14,
-//      see check_stdio_server.mjs) must add up to 3;
+//      The SDK's onprogress plus the progress it drops as "unknown token" (SDK 1.x handles a
+//      notification a microtask after a response, see check_stdio_server.mjs) must add up to 3;
 //   4. ask_model {prompt} -> exactly one sampling/createMessage carrying the prompt; the text
 //      returned contains the handler's answer;
 //   5. confirm_action {action} -> exactly one elicitation/create; accepting returns "User accept...";
@@ -530,7 +530,7 @@ async function runChecks(origin, mode, timeoutMs) {
       `SDK onprogress saw ${progress.length} and reported ${late.length} as unknown-token, expected 3 in all`,
     );
     errors.splice(0, errors.length, ...errors.filter((e) => !late.includes(e)));
-    if (late.length > 0) info(`note: ${late.length} progress notification(s) lost to the TS SDK race (gotcha 14)`);
+    if (late.length > 0) info(`note: ${late.length} progress notification(s) lost to the TS SDK race (typescript-sdk#2580)`);
     const plogs = processingLogs();
     expect(
       plogs.length === 3,

@@ -157,7 +157,7 @@ async function runChecks(command, timeoutMs) {
     // delay_ms spaces the notifications out. Without it a fast server's last progress
     // notification and the response share one read() chunk, and SDK 1.x drops that
     // progress (notification handlers run a microtask later than response handlers, so
-    // the token is already gone: "unknown token", INTEROP.md gotcha 14). The wire tap
+    // the token is already gone: "unknown token", typescript-sdk#2580). The wire tap
     // below is the source of truth; the SDK callback count is reported beside it.
     const progress = [];
     const logsBefore = logs.length;
@@ -214,7 +214,7 @@ async function runChecks(command, timeoutMs) {
       `SDK onprogress saw ${progress.length} and reported ${late.length} as unknown-token, expected 3 in all`,
     );
     errors.splice(0, errors.length, ...errors.filter((e) => !late.includes(e)));
-    if (late.length > 0) info(`note: ${late.length} progress notification(s) lost to the TS SDK race (gotcha 14)`);
+    if (late.length > 0) info(`note: ${late.length} progress notification(s) lost to the TS SDK race (typescript-sdk#2580)`);
     expect(values[2] === 3, `last progress must be 3 (= total), got ${values[2]}`);
     const plogs = processingLogs();
     expect(

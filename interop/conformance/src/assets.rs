@@ -1,5 +1,5 @@
-//! Constants the suite's scenarios share: a 1×1 PNG and a tiny WAV (INTEROP part two §5,
-//! "Shared constants"), base64-encoded as they travel.
+//! Constants the suite's scenarios share: a 1×1 PNG and a tiny WAV, base64-encoded as they
+//! travel (the same bytes as the suite's reference fixture server, `everything-server.ts`).
 
 /// A 1×1 PNG, base64.
 pub const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";

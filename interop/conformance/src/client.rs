@@ -3,7 +3,7 @@
 //! The suite starts a mock server per scenario and runs this binary with the server URL as
 //! the last argument, the scenario name in `MCP_CONFORMANCE_SCENARIO`, the protocol version
 //! of the run in `MCP_CONFORMANCE_PROTOCOL_VERSION` and, for some scenarios, a JSON context
-//! in `MCP_CONFORMANCE_CONTEXT` (`shared/spec/INTEROP.md` part two §6). A 2026-07-28 run
+//! in `MCP_CONFORMANCE_CONTEXT` (the suite's README, "Client Testing"). A 2026-07-28 run
 //! speaks the stateless era (no `initialize`; the envelope and SEP-2243 headers on every
 //! request); an earlier version runs the `initialize` handshake. Each scenario is what an
 //! application built on Spate's client would do; the verdict comes from what the mock saw

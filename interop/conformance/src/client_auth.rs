@@ -11,7 +11,8 @@ use spate::auth::client::{GrantKind, HeadlessAuthorizer, OAuthClient, OAuthClien
 use spate::client::{CallOptions, Client, EraChoice};
 use spate::transport::http::client::HttpClientOptions;
 
-/// The client id metadata document URL the suite expects (INTEROP.md §6.3, rule 5).
+/// The client id the suite expects when the authorization server advertises
+/// `client_id_metadata_document_supported` (SEP-991 URL-based client ids; `auth/basic-cimd`).
 const CLIENT_METADATA_URL: &str = "https://conformance-test.local/client-metadata.json";
 /// The redirect URI registered and sent; the suite never fetches it.
 const REDIRECT_URI: &str = "http://localhost:3000/callback";

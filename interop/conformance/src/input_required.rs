@@ -1,5 +1,6 @@
-//! The multi-round-trip fixtures of the 2026-07-28 revision (INTEROP part two §5, rows 21–28
-//! and 33): tools and a prompt that need the client's input before they can answer.
+//! The multi-round-trip fixtures of the 2026-07-28 revision (the suite's
+//! `input-required-result-*` scenarios): tools and a prompt that need the client's input
+//! before they can answer.
 //!
 //! Each asks through [`Context::ask_input`] under the exact key the suite expects. On a
 //! 2026-07-28 request a missing answer makes the server reply `input_required` (with a sealed
@@ -169,13 +170,14 @@ fn model_text(reply: &CreateMessageResult) -> String {
     reply.content.texts().join("\n")
 }
 
-/// Row 21.
+/// `input-required-result-basic-elicitation`; also the tool that `-missing-input-response`,
+/// `-result-type`, `-ignore-extra-params` and `-validate-input` probe.
 async fn elicitation(ctx: Context) -> Outcome {
     let answer: ElicitResult = ask(&ctx, "user_name", elicit("What is your name?", "name")).await?;
     Ok(format!("Hello, {}!", field(&answer, "name")))
 }
 
-/// Row 22.
+/// `input-required-result-basic-sampling`.
 async fn sampling(ctx: Context) -> Outcome {
     let reply: CreateMessageResult = ask(
         &ctx,
@@ -186,13 +188,13 @@ async fn sampling(ctx: Context) -> Outcome {
     Ok(format!("The model answered: {}", model_text(&reply)))
 }
 
-/// Row 23.
+/// `input-required-result-basic-list-roots`.
 async fn list_roots(ctx: Context) -> Outcome {
     let listed: ListRootsResult = ask(&ctx, "client_roots", roots()).await?;
     Ok(format!("Found {} root(s)", listed.roots.len()))
 }
 
-/// Row 24: the state kept in round 1 comes back verified in round 2.
+/// `input-required-result-request-state`: the state kept in round 1 comes back verified in round 2.
 async fn request_state(ctx: Context) -> Outcome {
     ctx.set_request_state(json!({"awaiting": "confirm"}));
     let answer: ElicitResult = ask(&ctx, "confirm", confirm_form()).await?;
@@ -204,8 +206,8 @@ async fn request_state(ctx: Context) -> Outcome {
     ))
 }
 
-/// Row 25: three questions of three kinds in one round (each ask records its question
-/// before any failure is passed on).
+/// `input-required-result-multiple-input-requests`: three questions of three kinds in one
+/// round (each ask records its question before any failure is passed on).
 async fn multiple_inputs(ctx: Context) -> Outcome {
     ctx.set_request_state(json!({"round": "inputs"}));
     let name = ask::<ElicitResult>(&ctx, "user_name", elicit("What is your name?", "name")).await;
@@ -221,7 +223,8 @@ async fn multiple_inputs(ctx: Context) -> Outcome {
     ))
 }
 
-/// Row 26: the second question only once the first is answered; each round's state differs.
+/// `input-required-result-multi-round`: the second question only once the first is
+/// answered; each round's state differs.
 async fn multi_round(ctx: Context) -> Outcome {
     let step1: ElicitResult =
         ask(&ctx, "step1", elicit("Step 1: What is your name?", "name")).await?;
@@ -238,13 +241,14 @@ async fn multi_round(ctx: Context) -> Outcome {
     ))
 }
 
-/// Row 27: a plain confirmation; the server refuses a tampered `requestState` itself.
+/// `input-required-result-tampered-state`: a plain confirmation; the server refuses a
+/// tampered `requestState` itself.
 async fn confirm_only(ctx: Context) -> Outcome {
     let answer: ElicitResult = ask(&ctx, "confirm", confirm_form()).await?;
     Ok(format!("Confirmed: ok={}", field(&answer, "ok")))
 }
 
-/// Row 28: a question only of a kind the client declared.
+/// `input-required-result-capability-check`: a question only of a kind the client declared.
 async fn capabilities(ctx: Context) -> Outcome {
     let caps = ctx.client_capabilities().unwrap_or_default();
     let sampled = match caps.sampling {

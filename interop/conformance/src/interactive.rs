@@ -1,6 +1,8 @@
 //! Tools that talk to the client while they run: progress, logs, sampling, elicitation
-//! (INTEROP part two §5, rows 7–12 and 14). Everything they send travels with the call, so
-//! over Streamable HTTP it lands on the call's own SSE stream.
+//! (the suite's `tools-call-with-progress`, `tools-call-with-logging`, `tools-call-sampling`,
+//! `tools-call-elicitation`, `elicitation-sep1034-defaults`, `elicitation-sep1330-enums` and
+//! `server-sse-polling`). Everything they send travels with the call, so over Streamable HTTP
+//! it lands on the call's own SSE stream.
 
 use std::time::Duration;
 
@@ -93,8 +95,8 @@ async fn pause(ctx: &Context, duration: Duration) -> Result<(), String> {
     }
 }
 
-/// Row 7. Progress goes out only when the call carried a progress token; the steps take
-/// their time either way.
+/// `tools-call-with-progress`. Progress goes out only when the call carried a progress
+/// token; the steps take their time either way.
 async fn with_progress(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
     for (step, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
         if step > 0 {
@@ -111,7 +113,7 @@ async fn with_progress(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<St
     Ok("Progress test completed: reported 0, 50 and 100 of 100".to_owned())
 }
 
-/// Row 8. The suite first sets the level to `debug`, so all three pass.
+/// `tools-call-with-logging`. The suite first sets the level to `debug`, so all three pass.
 async fn with_logging(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
     let messages = [
         "Tool execution started",
@@ -132,7 +134,8 @@ struct SamplingArgs {
     prompt: String,
 }
 
-/// Row 9: `sampling/createMessage` with the prompt as one user message and `maxTokens: 100`.
+/// `tools-call-sampling`: `sampling/createMessage` with the prompt as one user message and
+/// `maxTokens: 100`.
 async fn sampling(ctx: Context, Args(args): Args<SamplingArgs>) -> Result<String, String> {
     let request = CreateMessageRequestParams {
         messages: vec![SamplingMessage::text(Role::User, args.prompt)],
@@ -151,7 +154,7 @@ struct ElicitationArgs {
     message: String,
 }
 
-/// Row 10: a form asking for a username and an email, both required.
+/// `tools-call-elicitation`: a form asking for a username and an email, both required.
 async fn elicitation(ctx: Context, Args(args): Args<ElicitationArgs>) -> Result<String, String> {
     let schema = form(json!({
         "type": "object",
@@ -165,13 +168,14 @@ async fn elicitation(ctx: Context, Args(args): Args<ElicitationArgs>) -> Result<
     Ok(format!("User response: {}", describe(&answer)))
 }
 
-/// Rows 11 and 12: elicit a form and report what came back.
+/// The SEP-1034 and SEP-1330 elicitation tools: elicit a form and report what came back.
 async fn elicit_form(ctx: Context, message: &'static str, schema: Value) -> Result<String, String> {
     let answer = ask(&ctx, message.to_owned(), form(schema)?).await?;
     Ok(format!("Elicitation completed: {}", describe(&answer)))
 }
 
-/// Row 11: a default for each primitive type; nothing required.
+/// `elicitation-sep1034-defaults` (SEP-1034): a default for each primitive type; nothing
+/// required.
 fn sep1034_schema() -> Value {
     json!({
         "type": "object",
@@ -191,8 +195,8 @@ fn sep1034_schema() -> Value {
     })
 }
 
-/// Row 12: untitled and titled single-select, the legacy `enumNames` form, and untitled and
-/// titled multi-select.
+/// `elicitation-sep1330-enums` (SEP-1330): untitled and titled single-select, the legacy
+/// `enumNames` form, and untitled and titled multi-select.
 fn sep1330_schema() -> Value {
     json!({
         "type": "object",
@@ -267,9 +271,9 @@ fn describe(answer: &ElicitResult) -> String {
     )
 }
 
-/// Row 14 (pending scenario `server-sse-polling`): the server ends the POST stream's connection at once (after
-/// the priming event and its `retry` hint), goes on working, and the result reaches the client
-/// on its `GET` with `Last-Event-ID`.
+/// SEP-1699 (pending scenario `server-sse-polling`): the server ends the POST stream's
+/// connection at once (after the priming event and its `retry` hint), goes on working, and the
+/// result reaches the client on its `GET` with `Last-Event-ID`.
 async fn reconnection(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
     ctx.close_stream().await.map_err(|e| e.to_string())?;
     pause(&ctx, RECONNECTION_WORK).await?;

@@ -3,8 +3,9 @@
 //!
 //! The suite connects as a client and checks named fixtures: tools `test_*`, resources
 //! `test://…`, prompts `test_*`. Their names and exact contents are fixed by the suite's
-//! scenarios; `shared/spec/INTEROP.md` part two §5 lists them row by row, and each fixture
-//! here cites its row. The registration order matters: the suite calls the *first* tool and
+//! scenarios and its reference fixture server (`examples/servers/typescript/everything-server.ts`
+//! in <https://github.com/modelcontextprotocol/conformance>); each fixture here names the
+//! scenarios that check it. The registration order matters: the suite calls the *first* tool and
 //! reads the *first* resource in some scenarios, so `test_simple_text` and
 //! `test://static-text` come first.
 //!

@@ -1,4 +1,5 @@
-//! Tools that return fixed content of each kind (INTEROP part two §5, rows 1–6).
+//! Tools that return fixed content of each kind (the suite's `tools-call-simple-text`,
+//! `-image`, `-audio`, `-embedded-resource`, `-mixed-content` and `-error` scenarios).
 
 use spate::server::{Args, Server, ToolEntry};
 use spate_protocol::{CallToolResult, ContentBlock, ResourceContents, TextResourceContents};
@@ -57,7 +58,8 @@ pub fn register(server: Server) -> Server {
         ))
 }
 
-/// `test_simple_text` (row 1); also what `test_trigger_tool_change` re-registers.
+/// `test_simple_text` (`tools-call-simple-text`); also what `test_trigger_tool_change`
+/// re-registers.
 pub fn simple_text() -> ToolEntry {
     fixed(
         "test_simple_text",

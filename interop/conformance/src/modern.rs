@@ -1,10 +1,11 @@
-//! Tools the suite lists or calls in scenarios of the stateless 2026-07-28 revision, and the
-//! JSON Schema 2020-12 tool (INTEROP part two §5, rows 13 and 15–20).
+//! Tools the suite lists or calls in scenarios of the stateless 2026-07-28 revision
+//! (`server-stateless`, `http-custom-header-server-validation`), and the JSON Schema 2020-12
+//! tool (`json-schema-2020-12`, SEP-1613).
 //!
 //! They are served in every era so the catalog is the same for each client; what only the
 //! 2026 wire can express (HTTP 400 with `-32021`, `input_required` results, log gating by
-//! `_meta` logLevel) is done by the server runtime, not here. Rows 21–28 and 33 live in
-//! `input_required`.
+//! `_meta` logLevel) is done by the server runtime, not here. The multi-round-trip fixtures
+//! live in `input_required`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -102,7 +103,7 @@ pub fn register(server: Server) -> Server {
         ))
 }
 
-/// Row 13, verbatim: `$schema`, `$defs` with an `$anchor`, `allOf`/`anyOf`,
+/// `json-schema-2020-12`, verbatim: `$schema`, `$defs` with an `$anchor`, `allOf`/`anyOf`,
 /// `if`/`then`/`else` and `additionalProperties: false` must all survive listing.
 pub fn json_schema_2020_12() -> Value {
     json!({
@@ -133,8 +134,8 @@ pub fn json_schema_2020_12() -> Value {
     })
 }
 
-/// Row 15: needs the client's model. A 2026-07-28 request that does not declare `sampling`
-/// is refused by the server with `-32021` (HTTP 400); with it, the model is asked
+/// `server-stateless`: needs the client's model. A 2026-07-28 request that does not declare
+/// `sampling` is refused by the server with `-32021` (HTTP 400); with it, the model is asked
 /// (`input_required` on 2026-07-28, a `sampling/createMessage` request on a legacy session).
 async fn missing_capability(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
     let request = CreateMessageRequestParams {

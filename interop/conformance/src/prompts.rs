@@ -1,4 +1,5 @@
-//! Prompts (INTEROP part two §5, rows 29–32) and the completion of `arg1` (row 39).
+//! Prompts (the suite's `prompts-list` and `prompts-get-*` scenarios) and the completion of
+//! `arg1` (`completion-complete`).
 
 use std::collections::BTreeMap;
 
@@ -65,7 +66,8 @@ pub fn register(server: Server) -> Server {
         ))
 }
 
-/// `test_simple_prompt` (row 29); also what `test_trigger_prompt_change` re-registers.
+/// `test_simple_prompt` (`prompts-get-simple`); also what `test_trigger_prompt_change`
+/// re-registers.
 pub fn simple_prompt() -> PromptEntry {
     PromptEntry::new(
         prompt(

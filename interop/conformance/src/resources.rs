@@ -1,4 +1,4 @@
-//! Resources and the resource template (INTEROP part two §5, rows 34–37).
+//! Resources and the resource template (the suite's `resources-*` scenarios and `caching`).
 
 use serde_json::Value;
 use spate::server::{ResourceEntry, Server, TemplateEntry, prefix_matches};

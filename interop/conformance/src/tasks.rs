@@ -1,5 +1,6 @@
-//! The fixtures of the tasks extension scenarios (`tasks-*`, INTEROP part two §5 rows 52–59):
-//! a sync-only tool and tools that run as tasks when the client takes them.
+//! The fixtures of the tasks extension scenarios (the suite's `tasks-*`; the extension is
+//! described at <https://modelcontextprotocol.io/extensions/tasks/overview>): a sync-only
+//! tool and tools that run as tasks when the client takes them.
 
 use std::time::Duration;
 
@@ -114,7 +115,7 @@ fn slow_schema() -> serde_json::Value {
     })
 }
 
-/// Row 53: sleeps, unless cancelled first.
+/// The task-supporting tool most `tasks-*` scenarios run: sleeps, unless cancelled first.
 async fn slow_compute(ctx: Context, Args(args): Args<SlowArgs>) -> Result<String, String> {
     let wait = Duration::from_secs_f64(args.seconds.clamp(0.0, 600.0));
     tokio::select! {
@@ -125,7 +126,7 @@ async fn slow_compute(ctx: Context, Args(args): Args<SlowArgs>) -> Result<String
     Ok(format!("Computed {label} in {} s", args.seconds))
 }
 
-/// Row 55: a failure that is not a tool error. A panicking handler is the server's own
+/// `tasks-lifecycle`: a failure that is not a tool error. A panicking handler is the server's own
 /// failure; the task records it as `failed` with a JSON-RPC error.
 async fn protocol_error_job(Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -164,7 +165,7 @@ struct DeleteArgs {
     filename: String,
 }
 
-/// Row 56: one question; the task waits in `input_required` for it.
+/// `tasks-mrtr-input`: one question; the task waits in `input_required` for it.
 async fn confirm_delete(ctx: Context, Args(args): Args<DeleteArgs>) -> Result<String, String> {
     let reply = answer(&ctx, "confirm_delete", format!("Delete {}?", args.filename))
         .await
@@ -176,7 +177,7 @@ async fn confirm_delete(ctx: Context, Args(args): Args<DeleteArgs>) -> Result<St
     })
 }
 
-/// Row 57: two questions outstanding at once.
+/// `tasks-mrtr-input`: two questions outstanding at once.
 async fn multi_input(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
     let (first, second) = tokio::join!(
         answer(&ctx, "first_question", "First: proceed?".to_owned()),
@@ -197,7 +198,7 @@ async fn multi_input(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<Stri
     ))
 }
 
-/// Row 58: the name through an `input_required` round (no task yet), then a task.
+/// `tasks-mrtr-composition`: the name through an `input_required` round (no task yet), then a task.
 async fn tool_with_task(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
     let schema: ElicitationSchema = serde_json::from_value(json!({
         "type": "object",

@@ -1,5 +1,5 @@
 //! Every fixture, driven with the exact messages the conformance suite sends, checked
-//! against the exact content the suite's scenarios (and INTEROP part two §5) require.
+//! against the exact content the suite's scenarios (and its reference fixture server) require.
 
 mod common;
 
