@@ -5,8 +5,8 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use spate::protocol::{CreateMessageRequestParams, Role, SamplingMessage};
 use spate::server::{Args, Context, Server, Structured};
-use spate_protocol::{CreateMessageRequestParams, Role, SamplingMessage};
 
 #[derive(Deserialize, JsonSchema)]
 struct City {
@@ -33,7 +33,7 @@ async fn main() -> std::io::Result<()> {
             "Tomorrow's temperature in a city",
             |Args(City { city }): Args<City>| async move {
                 let celsius = 12.5 + city.len() as f64; // a very local model
-                Ok::<_, String>(Structured {
+                Ok(Structured {
                     text: format!("{city}: {celsius} °C"),
                     value: Forecast { city, celsius },
                 })
@@ -45,14 +45,11 @@ async fn main() -> std::io::Result<()> {
             |ctx: Context, Args(Cities { cities }): Args<Cities>| async move {
                 let n = cities.len() as f64;
                 for (i, city) in cities.iter().enumerate() {
-                    ctx.info(format!("looking up {city}"))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    ctx.info(format!("looking up {city}")).await?;
                     ctx.progress(i as f64 + 1.0, Some(n), Some(city.clone()))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                        .await?;
                 }
-                Ok::<_, String>(format!("surveyed {} cities", cities.len()))
+                Ok(format!("surveyed {} cities", cities.len()))
             },
         )
         .tool(
@@ -67,8 +64,8 @@ async fn main() -> std::io::Result<()> {
                     max_tokens: 100,
                     ..Default::default()
                 };
-                let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
-                Ok::<_, String>(serde_json::to_string(&reply.content).unwrap_or_default())
+                let reply = ctx.sample(request).await?;
+                Ok(serde_json::to_string(&reply.content).unwrap_or_default())
             },
         )
         .serve_stdio()

@@ -30,18 +30,16 @@ fn server() -> Server {
         .tool(
             "echo",
             "Echo",
-            |Args(Echo { text }): Args<Echo>| async move { Ok::<_, String>(text) },
+            |Args(Echo { text }): Args<Echo>| async move { Ok(text) },
         )
         .tool(
             "bump",
             "Progress k times",
             |ctx: Context, Args(Bump { k }): Args<Bump>| async move {
                 for i in 1..=k {
-                    ctx.progress(f64::from(i), Some(f64::from(k)), None)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    ctx.progress(f64::from(i), Some(f64::from(k)), None).await?;
                 }
-                Ok::<_, String>(k.to_string())
+                Ok(k.to_string())
             },
         )
 }

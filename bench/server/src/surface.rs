@@ -2,7 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use spate::server::{Args, Context, ResourceEntry, Server};
+use spate::server::{Args, Context, ResourceEntry, Server, ToolError};
 use spate_protocol::Resource;
 
 /// Sessions (and 2026-07-28 requests in progress) the benchmark server holds at once.
@@ -41,14 +41,12 @@ pub fn server() -> Server {
         .tool(
             "echo",
             "Echo the text back",
-            |Args(Echo { text }): Args<Echo>| async move { Ok::<_, String>(text) },
+            |Args(Echo { text }): Args<Echo>| async move { Ok(text) },
         )
         .tool(
             "calculate",
             "Add two numbers",
-            |Args(Calculate { a, b }): Args<Calculate>| async move {
-                Ok::<_, String>((a + b).to_string())
-            },
+            |Args(Calculate { a, b }): Args<Calculate>| async move { Ok((a + b).to_string()) },
         )
         .tool("bump", "Send k progress notifications, then return k", bump)
         .tool(
@@ -56,7 +54,7 @@ pub fn server() -> Server {
             "Announce an update of bench://tick to every subscriber",
             |ctx: Context, Args(Touch {}): Args<Touch>| async move {
                 ctx.server().resource_updated(TICK);
-                Ok::<_, String>("ok")
+                Ok("ok")
             },
         )
         .resource(ResourceEntry::text(
@@ -69,13 +67,12 @@ pub fn server() -> Server {
         ))
 }
 
-async fn bump(ctx: Context, Args(Bump { k, pad }): Args<Bump>) -> Result<String, String> {
+async fn bump(ctx: Context, Args(Bump { k, pad }): Args<Bump>) -> Result<String, ToolError> {
     let message = "x".repeat(pad);
     for i in 1..=k {
         let message = (pad > 0).then(|| message.clone());
         ctx.progress(f64::from(i), Some(f64::from(k)), message)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
     }
     Ok(k.to_string())
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use spate::server::{
     Args, Context, PromptEntry, ResourceEntry, Server, ServerConfig, Structured, TemplateEntry,
-    prefix_matches,
+    ToolError, prefix_matches,
 };
 use spate_protocol::{
     ContentBlock, CreateMessageRequestParams, ElicitRequestParams, ElicitationSchema, ErrorObject,
@@ -76,7 +76,7 @@ pub fn server(config: ServerConfig) -> Server {
     Server::with_info(info, Some(instructions.into()), config)
         .tool("calculate", "Add two numbers", |Args(Calculate { a, b }): Args<Calculate>| async move {
             let result = a + b;
-            Ok::<_, String>(Structured {
+            Ok(Structured {
                 text: format!("Result: {result}"),
                 value: Sum { result },
             })
@@ -171,7 +171,7 @@ pub fn start_clock(server: &Server) {
     });
 }
 
-async fn process_files(ctx: Context, Args(p): Args<ProcessFiles>) -> Result<String, String> {
+async fn process_files(ctx: Context, Args(p): Args<ProcessFiles>) -> Result<String, ToolError> {
     let delay = Duration::from_millis(p.delay_ms.unwrap_or(0).min(MAX_DELAY_MS));
     let n = p.files.len();
     for (i, file) in p.files.iter().enumerate() {
@@ -179,15 +179,13 @@ async fn process_files(ctx: Context, Args(p): Args<ProcessFiles>) -> Result<Stri
             return Err("cancelled".into());
         }
         ctx.info(format!("Processing document {}/{n}", i + 1))
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         ctx.progress(
             (i + 1) as f64,
             Some(n as f64),
             Some(format!("Processing {file}")),
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
         if !delay.is_zero() && i + 1 < n {
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
@@ -201,13 +199,13 @@ async fn process_files(ctx: Context, Args(p): Args<ProcessFiles>) -> Result<Stri
     ))
 }
 
-async fn ask_model(ctx: Context, Args(p): Args<AskModel>) -> Result<String, String> {
+async fn ask_model(ctx: Context, Args(p): Args<AskModel>) -> Result<String, ToolError> {
     let request = CreateMessageRequestParams {
         messages: vec![SamplingMessage::text(Role::User, p.prompt)],
         max_tokens: 200,
         ..Default::default()
     };
-    let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
+    let reply = ctx.sample(request).await?;
     Ok(format!(
         "Model ({}) said: {}",
         reply.model,
@@ -215,7 +213,7 @@ async fn ask_model(ctx: Context, Args(p): Args<AskModel>) -> Result<String, Stri
     ))
 }
 
-async fn confirm_action(ctx: Context, Args(p): Args<ConfirmAction>) -> Result<String, String> {
+async fn confirm_action(ctx: Context, Args(p): Args<ConfirmAction>) -> Result<String, ToolError> {
     let schema: ElicitationSchema = serde_json::from_value(serde_json::json!({
         "type": "object",
         "properties": {
@@ -223,15 +221,13 @@ async fn confirm_action(ctx: Context, Args(p): Args<ConfirmAction>) -> Result<St
             "note": {"type": "string", "title": "Note", "default": ""}
         },
         "required": ["confirm"]
-    }))
-    .map_err(|e| e.to_string())?;
+    }))?;
     let answer = ctx
         .elicit(ElicitRequestParams::form(
             format!("Do you want to {}?", p.action),
             schema,
         ))
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let action = serde_json::to_value(answer.action).unwrap_or_default();
     let content = serde_json::Value::Object(answer.content.unwrap_or_default());
     Ok(format!(

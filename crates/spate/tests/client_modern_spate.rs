@@ -61,10 +61,8 @@ fn server(note: Note, config: ServerConfig) -> Server {
             "add",
             "adds, logging the sum",
             |ctx: Context, Args(Add { a, b }): Args<Add>| async move {
-                ctx.info(format!("adding {a} and {b}"))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>(format!("{}", a + b))
+                ctx.info(format!("adding {a} and {b}")).await?;
+                Ok(format!("{}", a + b))
             },
         )
         .tool(
@@ -72,29 +70,24 @@ fn server(note: Note, config: ServerConfig) -> Server {
             "elicits a name, samples a model, lists roots",
             |ctx: Context, Args(Nothing {}): Args<Nothing>| async move {
                 let schema = serde_json::from_value(json!({"type": "object", "properties": {
-                "name": {"type": "string"}, "color": {"type": "string", "default": "blue"}}}))
-                .map_err(|e| e.to_string())?;
+                "name": {"type": "string"}, "color": {"type": "string", "default": "blue"}}}))?;
                 let answer = ctx
                     .elicit(ElicitRequestParams::form("who?", schema))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 let sampled = ctx
                     .sample(CreateMessageRequestParams {
                         messages: vec![SamplingMessage::text(Role::User, "say hi")],
                         max_tokens: 10,
                         ..Default::default()
                     })
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let roots = ctx.list_roots().await.map_err(|e| e.to_string())?;
-                Ok::<_, String>(
-                    json!({
-                        "answer": answer.content,
-                        "model": sampled.model,
-                        "roots": roots.roots.len()
-                    })
-                    .to_string(),
-                )
+                    .await?;
+                let roots = ctx.list_roots().await?;
+                Ok(json!({
+                    "answer": answer.content,
+                    "model": sampled.model,
+                    "roots": roots.roots.len()
+                })
+                .to_string())
             },
         )
         .tool(
@@ -105,7 +98,7 @@ fn server(note: Note, config: ServerConfig) -> Server {
                 async move {
                     *note.lock().unwrap() = text;
                     ctx.server().resource_updated("mem://note");
-                    Ok::<_, String>("written")
+                    Ok("written")
                 }
             },
         )
@@ -117,12 +110,10 @@ fn server(note: Note, config: ServerConfig) -> Server {
                     let mut name = serde_json::Value::Null;
                     if !quiet {
                         let schema = serde_json::from_value(json!({"type": "object",
-                            "properties": {"name": {"type": "string"}}}))
-                        .map_err(|e| e.to_string())?;
+                            "properties": {"name": {"type": "string"}}}))?;
                         let answer = ctx
                             .elicit(ElicitRequestParams::form("who?", schema))
-                            .await
-                            .map_err(|e| e.to_string())?;
+                            .await?;
                         name = answer
                             .content
                             .and_then(|c| c.get("name").cloned())
@@ -132,7 +123,7 @@ fn server(note: Note, config: ServerConfig) -> Server {
                         () = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
                         () = ctx.cancellation().cancelled() => {
                             CANCELLED_JOBS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                            return Err("cancelled".to_owned());
+                            return Err("cancelled".into());
                         }
                     }
                     let task = if ctx.task_id().is_some() {
@@ -140,7 +131,7 @@ fn server(note: Note, config: ServerConfig) -> Server {
                     } else {
                         "in the call"
                     };
-                    Ok::<_, String>(format!("done for {name} {task}"))
+                    Ok(format!("done for {name} {task}"))
                 },
             )
             .task_support(TaskSupport::Optional),
@@ -311,7 +302,7 @@ async fn exercise(client: &Client, handle: &ServerHandle) {
     handle.add_tool(ToolEntry::new(
         "late",
         "added later",
-        |Args(Nothing {}): Args<Nothing>| async move { Ok::<_, String>("late") },
+        |Args(Nothing {}): Args<Nothing>| async move { Ok("late") },
     ));
     assert!(matches!(
         next(&mut updates).await,
@@ -427,7 +418,7 @@ async fn cached_lists_and_reads_are_dropped_by_change_notifications() {
     handle.add_tool(ToolEntry::new(
         "extra",
         "x",
-        |Args(Nothing {}): Args<Nothing>| async move { Ok::<_, String>("x") },
+        |Args(Nothing {}): Args<Nothing>| async move { Ok("x") },
     ));
     assert_eq!(tools().await, 4);
     assert_eq!(note_text().await, "v1");
@@ -447,7 +438,7 @@ async fn cached_lists_and_reads_are_dropped_by_change_notifications() {
     handle.add_tool(ToolEntry::new(
         "more",
         "x",
-        |Args(Nothing {}): Args<Nothing>| async move { Ok::<_, String>("x") },
+        |Args(Nothing {}): Args<Nothing>| async move { Ok("x") },
     ));
     next(&mut updates).await;
     assert_eq!(tools().await, 6);

@@ -13,15 +13,15 @@ use spate::client::{CallOptions, Client, ClientHandlers};
 use spate::engine::PeerError;
 use spate::engine::Transport;
 use spate::server::{
-    Args, Context, PromptEntry, ResourceEntry, Server, ServerConfig, TemplateEntry, ToolEntry,
-    prefix_matches,
+    Args, Context, Principal, PromptEntry, ResourceEntry, Server, ServerConfig, TemplateEntry,
+    ToolEntry, ToolError, prefix_matches,
 };
 use spate::transport::stdio::{StdioLimits, from_streams};
 use spate_protocol::{
     CompleteRequestParams, CompletionArgument, CompletionReference, ContentBlock, ElicitAction,
     ElicitRequestParams, ElicitResult, ElicitationSchema, GetPromptResult, Implementation, Prompt,
     PromptArgument, PromptMessage, PromptReference, Resource, ResourceContents, ResourceTemplate,
-    ResourceTemplateReference, Role, Root, methods,
+    ResourceTemplateReference, Role, Root, UrlElicitationRequiredData, methods,
 };
 
 #[derive(Deserialize, JsonSchema)]
@@ -36,17 +36,17 @@ fn server(config: ServerConfig) -> Server {
     Server::with_info(Implementation::new("test-server", "1"), None, config)
         .tool("wait", "Waits unless cancelled", |ctx: Context, Args(Wait { millis }): Args<Wait>| async move {
             tokio::select! {
-                () = tokio::time::sleep(Duration::from_millis(millis)) => Ok::<_, String>("waited".to_owned()),
-                () = ctx.cancellation().cancelled() => Err("cancelled".to_owned()),
+                () = tokio::time::sleep(Duration::from_millis(millis)) => Ok("waited".to_owned()),
+                () = ctx.cancellation().cancelled() => Err("cancelled".into()),
             }
         })
         .tool("boom", "Panics", |Args(Nothing {}): Args<Nothing>| async move {
             if true {
                 panic!("tool exploded");
             }
-            Ok::<_, String>("unreachable")
+            Ok("unreachable")
         })
-        .tool("fails", "Returns an error", |Args(Nothing {}): Args<Nothing>| async move { Err::<String, _>("disk on fire") })
+        .tool("fails", "Returns an error", |Args(Nothing {}): Args<Nothing>| async move { Err::<String, _>("disk on fire".into()) })
         .tool("ask", "Elicits, samples and lists roots", |ctx: Context, Args(Nothing {}): Args<Nothing>| async move {
             let schema: ElicitationSchema = serde_json::from_value(json!({
                 "type": "object",
@@ -58,13 +58,13 @@ fn server(config: ServerConfig) -> Server {
                 },
                 "required": ["name"]
             }))
-            .map_err(|e| e.to_string())?;
+            ?;
             let answer = ctx
                 .elicit(ElicitRequestParams::form("who?", schema))
                 .await
-                .map_err(|e| e.to_string())?;
-            let roots = ctx.list_roots().await.map_err(|e| e.to_string())?;
-            Ok::<_, String>(json!({"answer": answer.content, "roots": roots.roots.len()}).to_string())
+                ?;
+            let roots = ctx.list_roots().await?;
+            Ok(json!({"answer": answer.content, "roots": roots.roots.len()}).to_string())
         })
         .resource(ResourceEntry::text(
             Resource { uri: "mem://a".into(), name: "a".into(), ..Default::default() },
@@ -185,7 +185,7 @@ async fn pagination_walks_every_tool_once() {
         s.handle().add_tool(ToolEntry::new(
             format!("extra{i}"),
             "x",
-            |Args(Nothing {}): Args<Nothing>| async move { Ok::<_, String>("") },
+            |Args(Nothing {}): Args<Nothing>| async move { Ok("") },
         ));
     }
     let client = connect(&s, ClientHandlers::default()).await;
@@ -413,4 +413,92 @@ async fn requests_sent_right_after_initialize_find_the_handshake_done() {
         "tools/list after initialize: {}",
         answers[&2]
     );
+}
+
+/// Handlers take extractors in any order (none at all included), and `ToolError::Protocol`
+/// fails the request itself: a URL elicitation required (`-32042`) whose completion the
+/// handler announces after its request has ended.
+#[tokio::test]
+async fn handler_extractors_protocol_errors_and_a_late_elicitation_complete() {
+    let server = Server::new("extractors", "1")
+        .tool(
+            "whoami",
+            "Who called",
+            |who: Option<Principal>, _ctx: Context| async move {
+                Ok(who
+                    .and_then(|p| p.subject)
+                    .unwrap_or_else(|| "anonymous".to_owned()))
+            },
+        )
+        .tool("private", "Needs a caller", |who: Principal| async move {
+            Ok(who.subject.unwrap_or_default())
+        })
+        .tool(
+            "link",
+            "Needs the user at a URL first",
+            |ctx: Context| async move {
+                let completer = ctx.elicitation_completer("e-1");
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    completer.complete().await.expect("a 2025-11-25 session");
+                });
+                Err::<String, _>(ToolError::url_elicitation_required(
+                    UrlElicitationRequiredData {
+                        elicitations: vec![ElicitRequestParams::url(
+                            "Connect your account",
+                            "https://example.com/connect",
+                            Some("e-1".to_owned()),
+                        )],
+                    },
+                ))
+            },
+        );
+    let client = connect(&server, ClientHandlers::default()).await;
+    let tools = client.list_tools(None).await.unwrap().tools;
+    let whoami = tools.iter().find(|t| t.name == "whoami").unwrap();
+    assert_eq!(json!(whoami.input_schema), json!({"type": "object"}));
+
+    let anonymous = client
+        .call_tool("whoami", json!({}), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(anonymous.content[0].as_text(), Some("anonymous"));
+    let refused = client
+        .call_tool("private", json!({}), CallOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        refused.content[0]
+            .as_text()
+            .unwrap()
+            .contains("authenticated caller")
+    );
+
+    let mut notifications = client.notifications();
+    let err = client
+        .call_tool("link", json!({}), CallOptions::default())
+        .await
+        .unwrap_err();
+    let PeerError::Remote(error) = err else {
+        panic!("expected a JSON-RPC error, got {err:?}");
+    };
+    assert_eq!(error.code, -32042);
+    let data: UrlElicitationRequiredData = serde_json::from_value(error.data.unwrap()).unwrap();
+    assert!(matches!(
+        &data.elicitations[0],
+        ElicitRequestParams::Url { elicitation_id: Some(id), .. } if id == "e-1"
+    ));
+    let complete = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let n = notifications.recv().await.unwrap();
+            if n.method == methods::NOTIFICATIONS_ELICITATION_COMPLETE {
+                return n;
+            }
+        }
+    })
+    .await
+    .expect("notifications/elicitation/complete after the request ended");
+    let params: serde_json::Value = serde_json::from_str(complete.params.unwrap().get()).unwrap();
+    assert_eq!(params, json!({"elicitationId": "e-1"}));
 }

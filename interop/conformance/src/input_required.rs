@@ -9,7 +9,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use spate::server::{Args, Context, ContextError, PromptEntry, Server, ToolEntry};
+use spate::server::{Args, Context, ContextError, PromptEntry, Server, ToolEntry, ToolError};
 use spate_protocol::{
     ContentBlock, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
     ElicitResult, ElicitationSchema, GetPromptResult, InputRequest, ListRootsResult, Prompt,
@@ -99,7 +99,7 @@ where
         tool(name, description, no_args()),
         move |ctx: Context, Args(NoArgs {}): Args<NoArgs>| {
             let handler = handler.clone();
-            async move { handler(ctx).await.map_err(|e| e.to_string()) }
+            async move { handler(ctx).await.map_err(ToolError::from) }
         },
     )
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use spate::server::{Args, Context, Server, ToolEntry};
+use spate::server::{Args, Context, Server, ToolEntry, ToolError};
 use spate_protocol::{
     CreateMessageRequestParams, ElicitRequestParams, ElicitResult, ElicitationSchema, Role,
     SamplingMessage,
@@ -88,16 +88,16 @@ pub fn register(server: Server) -> Server {
 }
 
 /// Waits `duration`, or fails when the client cancels the call.
-async fn pause(ctx: &Context, duration: Duration) -> Result<(), String> {
+async fn pause(ctx: &Context, duration: Duration) -> Result<(), ToolError> {
     tokio::select! {
         () = tokio::time::sleep(duration) => Ok(()),
-        () = ctx.cancellation().cancelled() => Err("cancelled by the client".to_owned()),
+        () = ctx.cancellation().cancelled() => Err("cancelled by the client".into()),
     }
 }
 
 /// `tools-call-with-progress`. Progress goes out only when the call carried a progress
 /// token; the steps take their time either way.
-async fn with_progress(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
+async fn with_progress(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, ToolError> {
     for (step, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
         if step > 0 {
             pause(&ctx, STEP).await?;
@@ -107,14 +107,13 @@ async fn with_progress(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<St
             Some(100.0),
             Some(format!("Completed step {progress} of 100")),
         )
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     }
     Ok("Progress test completed: reported 0, 50 and 100 of 100".to_owned())
 }
 
 /// `tools-call-with-logging`. The suite first sets the level to `debug`, so all three pass.
-async fn with_logging(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
+async fn with_logging(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, ToolError> {
     let messages = [
         "Tool execution started",
         "Tool processing data",
@@ -124,7 +123,7 @@ async fn with_logging(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<Str
         if step > 0 {
             pause(&ctx, STEP).await?;
         }
-        ctx.info(message).await.map_err(|e| e.to_string())?;
+        ctx.info(message).await?;
     }
     Ok("Tool with logging executed successfully".to_owned())
 }
@@ -136,13 +135,13 @@ struct SamplingArgs {
 
 /// `tools-call-sampling`: `sampling/createMessage` with the prompt as one user message and
 /// `maxTokens: 100`.
-async fn sampling(ctx: Context, Args(args): Args<SamplingArgs>) -> Result<String, String> {
+async fn sampling(ctx: Context, Args(args): Args<SamplingArgs>) -> Result<String, ToolError> {
     let request = CreateMessageRequestParams {
         messages: vec![SamplingMessage::text(Role::User, args.prompt)],
         max_tokens: 100,
         ..Default::default()
     };
-    let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
+    let reply = ctx.sample(request).await?;
     Ok(format!(
         "LLM response: {}",
         reply.content.texts().join("\n")
@@ -155,7 +154,7 @@ struct ElicitationArgs {
 }
 
 /// `tools-call-elicitation`: a form asking for a username and an email, both required.
-async fn elicitation(ctx: Context, Args(args): Args<ElicitationArgs>) -> Result<String, String> {
+async fn elicitation(ctx: Context, Args(args): Args<ElicitationArgs>) -> Result<String, ToolError> {
     let schema = form(json!({
         "type": "object",
         "properties": {
@@ -169,7 +168,11 @@ async fn elicitation(ctx: Context, Args(args): Args<ElicitationArgs>) -> Result<
 }
 
 /// The SEP-1034 and SEP-1330 elicitation tools: elicit a form and report what came back.
-async fn elicit_form(ctx: Context, message: &'static str, schema: Value) -> Result<String, String> {
+async fn elicit_form(
+    ctx: Context,
+    message: &'static str,
+    schema: Value,
+) -> Result<String, ToolError> {
     let answer = ask(&ctx, message.to_owned(), form(schema)?).await?;
     Ok(format!("Elicitation completed: {}", describe(&answer)))
 }
@@ -247,18 +250,19 @@ fn sep1330_schema() -> Value {
 }
 
 /// Parses a form schema written as JSON (a bug in a fixture, not a runtime condition).
-fn form(schema: Value) -> Result<ElicitationSchema, String> {
-    serde_json::from_value(schema).map_err(|e| format!("invalid fixture form schema: {e}"))
+fn form(schema: Value) -> Result<ElicitationSchema, ToolError> {
+    serde_json::from_value(schema)
+        .map_err(|e| ToolError::failed(format!("invalid fixture form schema: {e}")))
 }
 
 async fn ask(
     ctx: &Context,
     message: String,
     schema: ElicitationSchema,
-) -> Result<ElicitResult, String> {
-    ctx.elicit(ElicitRequestParams::form(message, schema))
-        .await
-        .map_err(|e| e.to_string())
+) -> Result<ElicitResult, ToolError> {
+    Ok(ctx
+        .elicit(ElicitRequestParams::form(message, schema))
+        .await?)
 }
 
 /// `action=<accept|decline|cancel>, content=<JSON object>`.
@@ -274,8 +278,8 @@ fn describe(answer: &ElicitResult) -> String {
 /// SEP-1699 (pending scenario `server-sse-polling`): the server ends the POST stream's
 /// connection at once (after the priming event and its `retry` hint), goes on working, and the
 /// result reaches the client on its `GET` with `Last-Event-ID`.
-async fn reconnection(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
-    ctx.close_stream().await.map_err(|e| e.to_string())?;
+async fn reconnection(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, ToolError> {
+    ctx.close_stream().await?;
     pause(&ctx, RECONNECTION_WORK).await?;
     Ok("Reconnection test completed".to_owned())
 }

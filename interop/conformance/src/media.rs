@@ -51,7 +51,7 @@ pub fn register(server: Server) -> Server {
                 no_args(),
             ),
             |Args(NoArgs {}): Args<NoArgs>| async move {
-                Ok::<_, String>(CallToolResult::error(
+                Ok(CallToolResult::error(
                     "This tool intentionally returns an error for testing",
                 ))
             },
@@ -76,7 +76,7 @@ fn fixed(name: &str, description: &str, content: Vec<ContentBlock>) -> ToolEntry
         tool(name, description, no_args()),
         move |Args(NoArgs {}): Args<NoArgs>| {
             let content = content.clone();
-            async move { Ok::<_, String>(content) }
+            async move { Ok(content) }
         },
     )
 }

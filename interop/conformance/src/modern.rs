@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use spate::server::{Args, Context, Server, ToolEntry};
+use spate::server::{Args, Context, Server, ToolEntry, ToolError};
 use spate_protocol::{CreateMessageRequestParams, JsonObject, Role, SamplingMessage};
 
 use crate::schema::{NoArgs, no_args, tool};
@@ -24,7 +24,7 @@ pub fn register(server: Server) -> Server {
                 json_schema_2020_12(),
             ),
             |Args(arguments): Args<JsonObject>| async move {
-                Ok::<_, String>(format!(
+                Ok(format!(
                     "Received arguments: {}",
                     Value::Object(arguments)
                 ))
@@ -45,7 +45,7 @@ pub fn register(server: Server) -> Server {
                 no_args(),
             ),
             |Args(NoArgs {}): Args<NoArgs>| async move {
-                Ok::<_, String>("Streaming elicitation test completed without a server-to-client request")
+                Ok("Streaming elicitation test completed without a server-to-client request")
             },
         ))
         .tool_entry(ToolEntry::with_tool(
@@ -57,8 +57,8 @@ pub fn register(server: Server) -> Server {
             |ctx: Context, Args(NoArgs {}): Args<NoArgs>| async move {
                 ctx.info("Logging tool invoked")
                     .await
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>("Logging tool executed")
+                    ?;
+                Ok("Logging tool executed")
             },
         ))
         .tool_entry(ToolEntry::with_tool(
@@ -71,7 +71,7 @@ pub fn register(server: Server) -> Server {
                 // Replacing an entry keeps its position: the list stays the same, and the
                 // change is still announced.
                 ctx.server().add_tool(crate::media::simple_text());
-                Ok::<_, String>("Tool list changed")
+                Ok("Tool list changed")
             },
         ))
         .tool_entry(ToolEntry::with_tool(
@@ -82,7 +82,7 @@ pub fn register(server: Server) -> Server {
             ),
             |ctx: Context, Args(NoArgs {}): Args<NoArgs>| async move {
                 ctx.server().add_prompt(crate::prompts::simple_prompt());
-                Ok::<_, String>("Prompt list changed")
+                Ok("Prompt list changed")
             },
         ))
         .tool_entry(ToolEntry::with_tool(
@@ -98,7 +98,7 @@ pub fn register(server: Server) -> Server {
                 }),
             ),
             |Args(args): Args<HeaderArgs>| async move {
-                Ok::<_, String>(format!("region={}", args.region.unwrap_or_default()))
+                Ok(format!("region={}", args.region.unwrap_or_default()))
             },
         ))
 }
@@ -137,13 +137,16 @@ pub fn json_schema_2020_12() -> Value {
 /// `server-stateless`: needs the client's model. A 2026-07-28 request that does not declare
 /// `sampling` is refused by the server with `-32021` (HTTP 400); with it, the model is asked
 /// (`input_required` on 2026-07-28, a `sampling/createMessage` request on a legacy session).
-async fn missing_capability(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
+async fn missing_capability(
+    ctx: Context,
+    Args(NoArgs {}): Args<NoArgs>,
+) -> Result<String, ToolError> {
     let request = CreateMessageRequestParams {
         messages: vec![SamplingMessage::text(Role::User, "Say hello".to_owned())],
         max_tokens: 20,
         ..Default::default()
     };
-    let reply = ctx.sample(request).await.map_err(|e| e.to_string())?;
+    let reply = ctx.sample(request).await?;
     Ok(format!(
         "The model said: {}",
         reply.content.texts().join("\n")

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
-use spate::server::{Args, Context, ContextError, Server, TaskSupport, ToolEntry};
+use spate::server::{Args, Context, ContextError, Server, TaskSupport, ToolEntry, ToolError};
 use spate_protocol::{ElicitRequestParams, ElicitResult, ElicitationSchema, InputRequest};
 
 use crate::schema::{NoArgs, no_args, strings, tool};
@@ -21,7 +21,7 @@ pub fn register(server: Server) -> Server {
                 strings(&[("name", "Who to greet")]),
             ),
             |Args(GreetArgs { name }): Args<GreetArgs>| async move {
-                Ok::<_, String>(format!("Hello, {name}!"))
+                Ok(format!("Hello, {name}!"))
             },
         ))
         .tool_entry(
@@ -44,7 +44,7 @@ pub fn register(server: Server) -> Server {
                 ),
                 |Args(NoArgs {}): Args<NoArgs>| async move {
                     tokio::time::sleep(Duration::from_millis(500)).await;
-                    Err::<String, _>("The job failed, as it always does")
+                    Err::<String, _>("The job failed, as it always does".into())
                 },
             )
             .task_support(TaskSupport::Required),
@@ -116,11 +116,11 @@ fn slow_schema() -> serde_json::Value {
 }
 
 /// The task-supporting tool most `tasks-*` scenarios run: sleeps, unless cancelled first.
-async fn slow_compute(ctx: Context, Args(args): Args<SlowArgs>) -> Result<String, String> {
+async fn slow_compute(ctx: Context, Args(args): Args<SlowArgs>) -> Result<String, ToolError> {
     let wait = Duration::from_secs_f64(args.seconds.clamp(0.0, 600.0));
     tokio::select! {
         () = tokio::time::sleep(wait) => {}
-        () = ctx.cancellation().cancelled() => return Err("cancelled".to_owned()),
+        () = ctx.cancellation().cancelled() => return Err("cancelled".into()),
     }
     let label = args.label.unwrap_or_else(|| "job".to_owned());
     Ok(format!("Computed {label} in {} s", args.seconds))
@@ -128,7 +128,7 @@ async fn slow_compute(ctx: Context, Args(args): Args<SlowArgs>) -> Result<String
 
 /// `tasks-lifecycle`: a failure that is not a tool error. A panicking handler is the server's own
 /// failure; the task records it as `failed` with a JSON-RPC error.
-async fn protocol_error_job(Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
+async fn protocol_error_job(Args(NoArgs {}): Args<NoArgs>) -> Result<String, ToolError> {
     tokio::time::sleep(Duration::from_millis(200)).await;
     std::panic::panic_any("protocol_error_job fails on purpose");
 }
@@ -166,10 +166,8 @@ struct DeleteArgs {
 }
 
 /// `tasks-mrtr-input`: one question; the task waits in `input_required` for it.
-async fn confirm_delete(ctx: Context, Args(args): Args<DeleteArgs>) -> Result<String, String> {
-    let reply = answer(&ctx, "confirm_delete", format!("Delete {}?", args.filename))
-        .await
-        .map_err(|e| e.to_string())?;
+async fn confirm_delete(ctx: Context, Args(args): Args<DeleteArgs>) -> Result<String, ToolError> {
+    let reply = answer(&ctx, "confirm_delete", format!("Delete {}?", args.filename)).await?;
     Ok(if confirmed(&reply) {
         format!("Deleted {}", args.filename)
     } else {
@@ -178,7 +176,7 @@ async fn confirm_delete(ctx: Context, Args(args): Args<DeleteArgs>) -> Result<St
 }
 
 /// `tasks-mrtr-input`: two questions outstanding at once.
-async fn multi_input(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
+async fn multi_input(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, ToolError> {
     let (first, second) = tokio::join!(
         answer(&ctx, "first_question", "First: proceed?".to_owned()),
         answer(
@@ -187,10 +185,7 @@ async fn multi_input(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<Stri
             "Second: really proceed?".to_owned()
         ),
     );
-    let (first, second) = (
-        first.map_err(|e| e.to_string())?,
-        second.map_err(|e| e.to_string())?,
-    );
+    let (first, second) = (first?, second?);
     Ok(format!(
         "first={}, second={}",
         confirmed(&first),
@@ -199,7 +194,7 @@ async fn multi_input(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<Stri
 }
 
 /// `tasks-mrtr-composition`: the name through an `input_required` round (no task yet), then a task.
-async fn tool_with_task(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, String> {
+async fn tool_with_task(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<String, ToolError> {
     let schema: ElicitationSchema = serde_json::from_value(json!({
         "type": "object",
         "properties": {"name": {"type": "string"}},
@@ -209,11 +204,8 @@ async fn tool_with_task(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<S
     let request = InputRequest::Elicit {
         params: ElicitRequestParams::form("What is your name?".to_owned(), schema),
     };
-    let value = ctx
-        .ask_input("user_name", request)
-        .await
-        .map_err(|e| e.to_string())?;
-    let reply: ElicitResult = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let value = ctx.ask_input("user_name", request).await?;
+    let reply: ElicitResult = serde_json::from_value(value)?;
     let name = reply
         .content
         .as_ref()
@@ -221,7 +213,7 @@ async fn tool_with_task(ctx: Context, Args(NoArgs {}): Args<NoArgs>) -> Result<S
         .and_then(serde_json::Value::as_str)
         .unwrap_or("stranger")
         .to_owned();
-    ctx.start_task().await.map_err(|e| e.to_string())?;
+    ctx.start_task().await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     Ok(format!("Hello, {name}! (finished as a task)"))
 }

@@ -46,15 +46,13 @@ fn server(seen: Seen) -> Server {
             async move {
                 let version = ctx.protocol_version().map(|v| v.to_string());
                 seen.lock().unwrap().push(version.unwrap_or_default());
-                Ok::<_, String>(format!("{}", a + b))
+                Ok(format!("{}", a + b))
             }
         },
     )
     .tool_entry(ToolEntry::with_tool(
         regional,
-        |Args(args): Args<JsonObject>| async move {
-            Ok::<_, String>(format!("region {}", args["region"]))
-        },
+        |Args(args): Args<JsonObject>| async move { Ok(format!("region {}", args["region"])) },
     ))
 }
 

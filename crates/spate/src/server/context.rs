@@ -216,6 +216,19 @@ impl Context {
         self.notify(method, &params).await
     }
 
+    /// A handle that tells the client, later, that the URL elicitation `elicitation_id` is
+    /// done (`notifications/elicitation/complete`, 2025-11-25), so it can retry the request
+    /// that failed with [`ToolError::url_elicitation_required`](super::ToolError). It works
+    /// after this request has been answered: the notification goes on the session's own
+    /// stream, not this request's.
+    pub fn elicitation_completer(&self, elicitation_id: impl Into<String>) -> ElicitationCompleter {
+        ElicitationCompleter {
+            peer: self.peer.clone(),
+            session: self.session.clone(),
+            elicitation_id: elicitation_id.into(),
+        }
+    }
+
     /// Closes the HTTP connection carrying this request's SSE stream while the handler goes
     /// on: the client reconnects after the `retry` delay and resumes with `Last-Event-ID`
     /// (SEP-1699 polling; lets a long call free its connection). Nothing happens on stdio.
@@ -396,5 +409,41 @@ impl Context {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .done = true;
+    }
+}
+
+/// Announces that a URL elicitation is done; see [`Context::elicitation_completer`].
+#[derive(Clone)]
+pub struct ElicitationCompleter {
+    peer: PeerHandle,
+    session: Arc<SessionState>,
+    elicitation_id: String,
+}
+
+impl std::fmt::Debug for ElicitationCompleter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ElicitationCompleter")
+            .field("elicitation_id", &self.elicitation_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ElicitationCompleter {
+    /// Sends `notifications/elicitation/complete`. Only 2025-11-25 sessions have it; on any
+    /// other version this fails with [`ContextError::Unsupported`].
+    pub async fn complete(&self) -> Result<(), ContextError> {
+        if self.session.version() != Some(ProtocolVersion::V2025_11_25) {
+            return Err(ContextError::Unsupported(
+                "notifications/elicitation/complete (2025-11-25 only)",
+            ));
+        }
+        let params = spate_protocol::ElicitationCompleteNotificationParams {
+            elicitation_id: self.elicitation_id.clone(),
+            meta: None,
+        };
+        Ok(self
+            .peer
+            .notify(methods::NOTIFICATIONS_ELICITATION_COMPLETE, &params)
+            .await?)
     }
 }

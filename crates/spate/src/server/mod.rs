@@ -12,7 +12,7 @@
 //! # async fn run() -> std::io::Result<()> {
 //! Server::new("calc", "1.0")
 //!     .tool("add", "Add two numbers", |Args(Add { a, b }): Args<Add>| async move {
-//!         Ok::<_, String>(format!("{}", a + b))
+//!         Ok(format!("{}", a + b))
 //!     })
 //!     .serve_stdio()
 //!     .await
@@ -35,6 +35,7 @@ mod schema;
 mod session;
 pub mod tasks;
 mod tool;
+mod tool_error;
 pub mod uri_template;
 
 use std::sync::Arc;
@@ -47,14 +48,15 @@ use spate_protocol::{
 use tokio::sync::broadcast;
 
 pub use completion::{Completer, prefix_matches};
-pub use context::{Context, ContextError};
+pub use context::{Context, ContextError, ElicitationCompleter};
 pub use principal::Principal;
 pub use prompt::PromptEntry;
 pub use request_state::RequestStateKeys;
 pub use resource::{ResourceEntry, TemplateEntry};
 pub use schema::schema_object;
 pub use tasks::{TaskConfig, TaskSupport};
-pub use tool::{Args, IntoToolResult, Structured, ToolEntry, ToolHandler};
+pub use tool::{Args, FromToolCall, IntoToolResult, Structured, ToolCall, ToolEntry, ToolHandler};
+pub use tool_error::ToolError;
 
 use catalog::CatalogCell;
 pub(crate) use events::ServerEvent;

@@ -249,8 +249,9 @@ impl Router {
         let round = self.round(version, &request)?;
         let mut ctx = self.context(&rc, p.meta.as_ref(), round.clone());
         let Some(mode) = self.task_mode(version, entry, &p, &rc)? else {
-            let result = entry.handler.call(ctx.clone(), p.arguments).await;
+            let outcome = entry.handler.call(ctx.clone(), p.arguments).await;
             ctx.finish();
+            let result = outcome?;
             if let Some(early) = settle(version, round, result.is_error == Some(true)) {
                 return early;
             }
@@ -267,7 +268,8 @@ impl Router {
             run_ctx.finish();
             result
         };
-        let sync = move |result: CallToolResult| {
+        let sync = move |outcome: Result<CallToolResult, ErrorObject>| {
+            let result = outcome?;
             settle(version, round, result.is_error == Some(true))
                 .unwrap_or_else(|| fitted(version, result))
         };

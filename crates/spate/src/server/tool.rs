@@ -1,12 +1,14 @@
 //! Tools as async functions with typed arguments.
 //!
-//! A tool handler is any async function taking [`Args<T>`] (and optionally a [`Context`]
-//! first) and returning `Result<R, E>` where `R:` [`IntoToolResult`] and `E: Display`. The
-//! input schema is derived from `T` with schemars (JSON Schema 2020-12); the output schema from
-//! `R` when it is [`Structured`]. Invalid arguments and handler errors become a result with
-//! `isError: true` (SEP-1303), so the model sees them and can correct itself.
+//! A tool handler is any async function whose arguments are extractors ([`FromToolCall`]:
+//! [`Args<T>`], [`Context`], [`Principal`], `Option<Principal>`, in any order, up to four) and
+//! that returns `Result<R, ToolError>` where `R:` [`IntoToolResult`]. `?` works on
+//! [`ContextError`](super::ContextError), `serde_json::Error`, `std::io::Error`, `String` and
+//! `&str`. The input schema is derived from `T` with schemars (JSON Schema 2020-12); the output
+//! schema from `R` when it is [`Structured`]. Invalid arguments and [`ToolError::Failed`]
+//! become a result with `isError: true` (SEP-1303), so the model sees them and can correct
+//! itself; [`ToolError::Protocol`] fails the request with a JSON-RPC error.
 
-use std::fmt::Display;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -14,10 +16,10 @@ use futures_util::future::BoxFuture;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use spate_protocol::{CallToolResult, ContentBlock, JsonObject, TaskSupport, Tool};
+use spate_protocol::{CallToolResult, ContentBlock, ErrorObject, JsonObject, TaskSupport, Tool};
 
-use super::Context;
 use super::schema::schema_object;
+use super::{Context, Principal, ToolError};
 
 /// Typed tool arguments, parsed from `arguments` of `tools/call`.
 #[derive(Debug, Clone)]
@@ -96,10 +98,60 @@ pub(crate) trait ErasedTool: Send + Sync {
         &self,
         context: Context,
         arguments: Option<JsonObject>,
-    ) -> BoxFuture<'static, CallToolResult>;
+    ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>>;
 }
 
-/// An async function usable as a tool. `M` only tells the two shapes apart.
+/// What a tool handler's arguments are taken from: one `tools/call`.
+#[derive(Debug)]
+pub struct ToolCall {
+    context: Context,
+    arguments: Option<JsonObject>,
+}
+
+/// A value a tool handler can take as an argument, taken from the call.
+pub trait FromToolCall: Sized + Send + 'static {
+    /// The input schema this argument implies (only [`Args`] has one).
+    fn input_schema() -> Option<JsonObject> {
+        None
+    }
+    /// Takes the value from the call; `Err` answers the call at once with that result.
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult>;
+}
+
+impl<T: DeserializeOwned + JsonSchema + Send + 'static> FromToolCall for Args<T> {
+    fn input_schema() -> Option<JsonObject> {
+        Some(schema_object::<T>())
+    }
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult> {
+        let value = serde_json::Value::Object(call.arguments.take().unwrap_or_default());
+        serde_json::from_value(value)
+            .map(Args)
+            .map_err(|e| CallToolResult::error(format!("Invalid arguments: {e}")))
+    }
+}
+
+impl FromToolCall for Context {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult> {
+        Ok(call.context.clone())
+    }
+}
+
+impl FromToolCall for Option<Principal> {
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult> {
+        Ok(call.context.principal())
+    }
+}
+
+impl FromToolCall for Principal {
+    /// Refuses (a tool error) a call that carries no verified caller.
+    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult> {
+        call.context
+            .principal()
+            .ok_or_else(|| CallToolResult::error("This tool needs an authenticated caller"))
+    }
+}
+
+/// An async function usable as a tool. `M` is the tuple of its argument types.
 pub trait ToolHandler<M>: Clone + Send + Sync + 'static {
     /// The input schema derived from the argument type.
     fn input_schema() -> JsonObject;
@@ -110,86 +162,66 @@ pub trait ToolHandler<M>: Clone + Send + Sync + 'static {
         &self,
         context: Context,
         arguments: Option<JsonObject>,
-    ) -> BoxFuture<'static, CallToolResult>;
+    ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>>;
 }
 
-/// Marker for handlers taking only arguments.
-#[doc(hidden)]
-pub struct ArgsOnly<T>(std::marker::PhantomData<T>);
-/// Marker for handlers taking a context and arguments.
-#[doc(hidden)]
-pub struct WithContext<T>(std::marker::PhantomData<T>);
-
-fn parse_args<T: DeserializeOwned>(arguments: Option<JsonObject>) -> Result<T, CallToolResult> {
-    let value = serde_json::Value::Object(arguments.unwrap_or_default());
-    serde_json::from_value(value)
-        .map_err(|e| CallToolResult::error(format!("Invalid arguments: {e}")))
-}
-
-fn finish<R: IntoToolResult, E: Display>(outcome: Result<R, E>) -> CallToolResult {
+fn finish<R: IntoToolResult>(outcome: Result<R, ToolError>) -> Result<CallToolResult, ErrorObject> {
     match outcome {
-        Ok(r) => r.into_tool_result(),
-        Err(e) => CallToolResult::error(e.to_string()),
+        Ok(r) => Ok(r.into_tool_result()),
+        Err(ToolError::Failed(message)) => Ok(CallToolResult::error(message)),
+        Err(ToolError::Protocol(error)) => Err(error),
     }
 }
 
-impl<F, Fut, T, R, E> ToolHandler<ArgsOnly<(T, R, E)>> for F
-where
-    F: Fn(Args<T>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<R, E>> + Send + 'static,
-    T: DeserializeOwned + JsonSchema + Send + 'static,
-    R: IntoToolResult + 'static,
-    E: Display + 'static,
-{
-    fn input_schema() -> JsonObject {
-        schema_object::<T>()
-    }
-    fn output_schema() -> Option<JsonObject> {
-        R::output_schema()
-    }
-    fn call(
-        &self,
-        _context: Context,
-        arguments: Option<JsonObject>,
-    ) -> BoxFuture<'static, CallToolResult> {
-        let f = self.clone();
-        Box::pin(async move {
-            match parse_args::<T>(arguments) {
-                Ok(args) => finish(f(Args(args)).await),
-                Err(invalid) => invalid,
-            }
-        })
-    }
+/// The schema of a tool that takes no arguments.
+fn no_arguments() -> JsonObject {
+    let mut schema = JsonObject::new();
+    schema.insert("type".into(), "object".into());
+    schema
 }
 
-impl<F, Fut, T, R, E> ToolHandler<WithContext<(T, R, E)>> for F
-where
-    F: Fn(Context, Args<T>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<R, E>> + Send + 'static,
-    T: DeserializeOwned + JsonSchema + Send + 'static,
-    R: IntoToolResult + 'static,
-    E: Display + 'static,
-{
-    fn input_schema() -> JsonObject {
-        schema_object::<T>()
-    }
-    fn output_schema() -> Option<JsonObject> {
-        R::output_schema()
-    }
-    fn call(
-        &self,
-        context: Context,
-        arguments: Option<JsonObject>,
-    ) -> BoxFuture<'static, CallToolResult> {
-        let f = self.clone();
-        Box::pin(async move {
-            match parse_args::<T>(arguments) {
-                Ok(args) => finish(f(context, Args(args)).await),
-                Err(invalid) => invalid,
+macro_rules! tool_handler {
+    ($($arg:ident),*) => {
+        impl<F, Fut, R, $($arg,)*> ToolHandler<($($arg,)*)> for F
+        where
+            F: Fn($($arg),*) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future<Output = Result<R, ToolError>> + Send + 'static,
+            R: IntoToolResult + 'static,
+            $($arg: FromToolCall,)*
+        {
+            fn input_schema() -> JsonObject {
+                None$(.or_else($arg::input_schema))*.unwrap_or_else(no_arguments)
             }
-        })
-    }
+            fn output_schema() -> Option<JsonObject> {
+                R::output_schema()
+            }
+            #[allow(non_snake_case, unused_mut, unused_variables)]
+            fn call(
+                &self,
+                context: Context,
+                arguments: Option<JsonObject>,
+            ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>> {
+                let f = self.clone();
+                Box::pin(async move {
+                    let mut call = ToolCall { context, arguments };
+                    $(
+                        let $arg = match $arg::from_tool_call(&mut call) {
+                            Ok(value) => value,
+                            Err(refused) => return Ok(refused),
+                        };
+                    )*
+                    finish(f($($arg),*).await)
+                })
+            }
+        }
+    };
 }
+
+tool_handler!();
+tool_handler!(A1);
+tool_handler!(A1, A2);
+tool_handler!(A1, A2, A3);
+tool_handler!(A1, A2, A3, A4);
 
 struct Erased<H, M> {
     handler: H,
@@ -201,7 +233,7 @@ impl<H: ToolHandler<M>, M: 'static> ErasedTool for Erased<H, M> {
         &self,
         context: Context,
         arguments: Option<JsonObject>,
-    ) -> BoxFuture<'static, CallToolResult> {
+    ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>> {
         self.handler.call(context, arguments)
     }
 }

@@ -67,11 +67,10 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
             "whoami",
             "the authenticated subject, or \"anonymous\"",
             |ctx: Context, Args(NoInput {}): Args<NoInput>| async move {
-                Ok::<_, String>(
-                    ctx.principal()
-                        .and_then(|p| p.subject)
-                        .unwrap_or_else(|| "anonymous".to_owned()),
-                )
+                Ok(ctx
+                    .principal()
+                    .and_then(|p| p.subject)
+                    .unwrap_or_else(|| "anonymous".to_owned()))
             },
         )
         .tool(
@@ -82,21 +81,19 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
                     "type": "object",
                     "properties": {"name": {"type": "string"}},
                     "required": ["name"]
-                }))
-                .map_err(|e| e.to_string())?;
+                }))?;
                 let answer = ctx
                     .elicit(spate_protocol::ElicitRequestParams::form(question, schema))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 let name = answer
                     .content
                     .and_then(|c| c.get("name").cloned())
                     .unwrap_or_default();
-                Ok::<_, String>(format!("answered {name}"))
+                Ok(format!("answered {name}"))
             },
         )
         .tool("add", "adds", |Args(Add { a, b }): Args<Add>| async move {
-            Ok::<_, String>(format!("{}", a + b))
+            Ok(format!("{}", a + b))
         })
         .tool(
             "burst",
@@ -105,10 +102,9 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
                 for i in 1..=n {
                     let message = (pad > 0).then(|| "x".repeat(pad));
                     ctx.progress(f64::from(i), Some(f64::from(n)), message)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                        .await?;
                 }
-                Ok::<_, String>(format!("burst done {n}"))
+                Ok(format!("burst done {n}"))
             },
         )
         .tool(
@@ -118,29 +114,23 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
                 for i in 1..=n {
                     if ctx.is_cancelled() {
                         CANCELLED_SLOW_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        return Err("cancelled".to_owned());
+                        return Err("cancelled".into());
                     }
-                    ctx.progress(f64::from(i), Some(f64::from(n)), None)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    ctx.progress(f64::from(i), Some(f64::from(n)), None).await?;
                     tokio::time::sleep(Duration::from_millis(delay_ms)).await;
                 }
-                Ok::<_, String>(format!("slow done {n}"))
+                Ok(format!("slow done {n}"))
             },
         )
         .tool(
             "poll",
             "closes its stream mid-call (SEP-1699)",
             |ctx: Context, Args(Slow { n: _, delay_ms }): Args<Slow>| async move {
-                ctx.progress(1.0, None, None)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                ctx.close_stream().await.map_err(|e| e.to_string())?;
+                ctx.progress(1.0, None, None).await?;
+                ctx.close_stream().await?;
                 tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-                ctx.progress(2.0, None, None)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>("polled")
+                ctx.progress(2.0, None, None).await?;
+                Ok("polled")
             },
         )
         .tool_entry(
@@ -153,23 +143,20 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
                             "type": "object",
                             "properties": {"go": {"type": "boolean"}},
                             "required": ["go"]
-                        }))
-                        .map_err(|e| e.to_string())?;
+                        }))?;
                         let request = spate_protocol::InputRequest::Elicit {
                             params: spate_protocol::ElicitRequestParams::form(
                                 "Go?".to_owned(),
                                 schema,
                             ),
                         };
-                        ctx.ask_input("go_ahead", request)
-                            .await
-                            .map_err(|e| e.to_string())?;
+                        ctx.ask_input("go_ahead", request).await?;
                     }
                     tokio::select! {
                         () = tokio::time::sleep(Duration::from_millis(delay_ms)) => {}
-                        () = ctx.cancellation().cancelled() => return Err("cancelled".to_owned()),
+                        () = ctx.cancellation().cancelled() => return Err("cancelled".into()),
                     }
-                    Ok::<_, String>(format!("job done after {delay_ms} ms"))
+                    Ok(format!("job done after {delay_ms} ms"))
                 },
             )
             .task_support(spate::server::TaskSupport::Optional),

@@ -177,8 +177,8 @@ pub(crate) async fn call_as_task<F, S>(
     sync_answer: S,
 ) -> Answer
 where
-    F: Future<Output = CallToolResult> + Send + 'static,
-    S: FnOnce(CallToolResult) -> Answer + Send + 'static,
+    F: Future<Output = Result<CallToolResult, ErrorObject>> + Send + 'static,
+    S: FnOnce(Result<CallToolResult, ErrorObject>) -> Answer + Send + 'static,
 {
     let (tx, rx) = oneshot::channel();
     *lock(&slot.answer) = Some(tx);
@@ -226,10 +226,15 @@ where
 }
 
 /// Records how a task's handler ended: its result (a tool error included) as `completed`,
-/// a panic as `failed`. A task already cancelled stays cancelled.
-async fn finish(run: &TaskRun, version: ProtocolVersion, result: Option<CallToolResult>) {
+/// a protocol error or a panic as `failed`. A task already cancelled stays cancelled.
+async fn finish(
+    run: &TaskRun,
+    version: ProtocolVersion,
+    result: Option<Result<CallToolResult, ErrorObject>>,
+) {
     let end = match result {
-        Some(mut result) => {
+        Some(Err(error)) => Err(error),
+        Some(Ok(mut result)) => {
             result.fit_version(version);
             let value = serde_json::to_value(&result).unwrap_or_default();
             Ok(value.as_object().cloned().unwrap_or_default())
