@@ -34,6 +34,7 @@ pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod engine;
+mod mutex;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;

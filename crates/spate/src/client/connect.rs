@@ -16,10 +16,10 @@ use tokio::sync::broadcast;
 
 use super::envelope::Envelope;
 use super::era::{self, EraChoice, ProbeVerdict};
+use super::inbound::{ClientSession, Routing};
 use super::input_rounds::{Round, round_of};
 use super::listen::ListenRoutes;
 use super::result_cache::ResultCache;
-use super::session::{ClientSession, Routing};
 use super::{Client, ClientHandlers, Connection, Limits};
 use crate::engine::Transport;
 use crate::engine::{Peer, PeerConfig, PeerError, PeerHandle, RequestOptions};

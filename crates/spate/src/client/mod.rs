@@ -14,7 +14,8 @@
 //! ([`ClientBuilder::tasks`]) follows a call the server runs as a task to its end.
 //!
 //! ```no_run
-//! use spate::client::{Client, EraChoice, StdioCommand};
+//! use spate::client::{Client, EraChoice};
+//! use spate::transport::stdio::StdioCommand;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::builder("my-agent", "1.0")
@@ -36,10 +37,10 @@ mod connection;
 mod envelope;
 mod era;
 mod handlers;
+mod inbound;
 mod input_rounds;
 mod listen;
 mod result_cache;
-mod session;
 mod task_follow;
 
 use std::sync::Arc;
@@ -58,7 +59,7 @@ pub use listen::{ListenOutcome, Subscription, SubscriptionEvent};
 
 use crate::engine::{PeerError, PeerHandle};
 use envelope::Envelope;
-use session::Routing;
+use inbound::Routing;
 
 /// Notifications from the server, as they arrive (bounded; a slow reader misses the oldest).
 pub type NotificationStream = broadcast::Receiver<Notification>;

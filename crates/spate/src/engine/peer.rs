@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::outbound::Outbound;
 use super::{FrameSink, Handler, PeerConfig, PeerError};
 use crate::engine::{InboundFrame, OutboundFrame, Route, Transport};
+use crate::mutex::lock;
 
 /// One progress notification for a request this side sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -450,12 +451,4 @@ fn with_progress_token(params: Option<&RawValue>, token: ProgressToken) -> Box<R
         object.insert("_meta".into(), serde_json::Value::Object(meta));
     }
     to_raw(&object)
-}
-
-/// Locks a mutex, recovering the data if a panicking thread poisoned it: the maps hold no
-/// invariants a panic could break half-way.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -12,9 +12,9 @@ use spate_protocol::{
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::peer::lock;
 use super::{Handler, PeerHandle, ProgressUpdate, RequestContext};
 use crate::engine::{InboundFrame, OutboundFrame, Route};
+use crate::mutex::lock;
 
 /// Error code for "too many requests in flight": implementation-defined range, legacy-safe.
 const SERVER_BUSY: i64 = -32000;

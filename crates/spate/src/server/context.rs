@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::ServerHandle;
 use super::mrtr::Round;
-use super::session::SessionState;
+use super::router::SessionState;
 use super::tasks::TaskSlot;
 use crate::engine::{PeerError, PeerHandle, RequestOptions};
 

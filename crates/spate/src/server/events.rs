@@ -8,7 +8,7 @@ use spate_protocol::{FitVersion, Notification, ResourceUpdatedNotificationParams
 use tokio::sync::broadcast::error::RecvError;
 
 use super::ServerHandle;
-use super::session::SessionState;
+use super::router::SessionState;
 use crate::engine::PeerHandle;
 
 /// Something every connection may need to hear about.

@@ -21,7 +21,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::ServerHandle;
 use super::events::ServerEvent;
-use super::session::{Answer, fitted};
+use super::router::{Answer, fitted};
 use crate::engine::RequestContext;
 
 /// Serves one listen request until it is cancelled or the connection closes.

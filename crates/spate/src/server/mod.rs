@@ -31,8 +31,8 @@ mod principal;
 mod prompt;
 pub mod request_state;
 mod resource;
+mod router;
 mod schema;
-mod session;
 pub mod tasks;
 mod tool;
 mod tool_error;
@@ -60,8 +60,8 @@ pub use tool_error::ToolError;
 
 use catalog::CatalogCell;
 pub(crate) use events::ServerEvent;
-use session::Session;
-pub(crate) use session::SessionState;
+use router::Session;
+pub(crate) use router::SessionState;
 
 use crate::engine::Transport;
 use crate::engine::{Peer, PeerConfig};

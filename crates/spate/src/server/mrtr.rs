@@ -23,6 +23,7 @@ use spate_protocol::{ErrorObject, InputRequest, InputRequiredResult, ResultType}
 
 use super::modern::missing_capability;
 use super::request_state::{Binding, RequestStateKeys, Sealed};
+use crate::mutex::lock;
 
 /// The MRTR fields of a request's params, read as plain JSON.
 #[derive(Deserialize)]
@@ -135,10 +136,4 @@ impl Round {
             _ => RoundOutcome::Complete,
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -35,8 +35,8 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use spate::client::Client;
-//! use spate::http_client::HttpClientOptions;
-//! use spate::oauth::{HeadlessAuthorizer, OAuthClient, OAuthClientConfig};
+//! use spate::transport::http::client::HttpClientOptions;
+//! use spate::auth::client::{HeadlessAuthorizer, OAuthClient, OAuthClientConfig};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let url = "http://127.0.0.1:8080/mcp";

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use spate_protocol::JsonObject;
 
 use super::{TokenRejected, audience_names, now_secs, principal_of};
+use crate::mutex::lock;
 use crate::server::Principal;
 
 /// How long an answer is reused (never past the token's own expiry).
@@ -113,10 +114,4 @@ impl Introspector {
         }
         serde_json::from_slice(&body).map_err(|e| failed(e.to_string()))
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

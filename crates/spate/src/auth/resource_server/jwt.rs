@@ -12,6 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use spate_protocol::JsonObject;
 
 use super::{TokenRejected, audience_names, principal_of};
+use crate::mutex::lock;
 use crate::server::Principal;
 
 /// How long fetched keys are trusted before they are fetched again.
@@ -240,10 +241,4 @@ impl JwksCache {
         }
         serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

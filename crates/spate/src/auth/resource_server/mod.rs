@@ -7,7 +7,7 @@
 //! needs more.
 //!
 //! ```no_run
-//! use spate::http::auth::{JwtValidation, OAuthConfig, TokenValidation};
+//! use spate::auth::resource_server::{JwtValidation, OAuthConfig, TokenValidation};
 //! # fn config() -> OAuthConfig {
 //! OAuthConfig {
 //!     resource: "https://mcp.example.com/mcp".into(),

@@ -22,7 +22,7 @@ use super::now_ms;
 use crate::server::ServerHandle;
 use crate::server::cursor::paginate;
 use crate::server::modern::missing_capability;
-use crate::server::session::{Answer, fitted};
+use crate::server::router::{Answer, fitted};
 use crate::store::task_store::TaskRecord;
 
 /// Whether a request's capabilities declare the tasks extension.

@@ -139,12 +139,7 @@ pub(crate) fn start_sweeper(manager: std::sync::Weak<TaskManager>) {
     });
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
+use crate::mutex::lock;
 pub(crate) use crate::store::now_ms;
 
 /// A Unix time in milliseconds as ISO 8601 UTC (`2026-12-01T19:30:00.123Z`).

@@ -19,10 +19,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::{TaskManager, iso8601, now_ms};
 use crate::engine::{PeerError, PeerHandle, RequestOptions};
+use crate::mutex::lock;
 use crate::server::ServerHandle;
 use crate::server::context::ContextError;
 use crate::server::events::ServerEvent;
-use crate::server::session::{Answer, fitted};
+use crate::server::router::{Answer, fitted};
 use crate::store::task_store::TaskRecord;
 
 /// How often a parked task looks at its record again even without a wake-up (answers may
@@ -401,12 +402,6 @@ fn new_task_id() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl TaskManager {

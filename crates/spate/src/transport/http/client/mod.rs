@@ -8,7 +8,7 @@
 //!
 //! ```no_run
 //! use spate::client::Client;
-//! use spate::http_client::HttpClientOptions;
+//! use spate::transport::http::client::HttpClientOptions;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let options = HttpClientOptions {
@@ -102,6 +102,7 @@ use futures_util::future::BoxFuture;
 use crate::auth::client::OAuthClient;
 use crate::client::{Client, ClientBuilder, ConnectError, Connection};
 use crate::engine::{InboundFrame, Transport};
+use crate::mutex::lock;
 
 /// JSON-RPC error code of a request whose HTTP exchange failed (an HTTP error status, a
 /// network error, a body that was not an answer). Implementation-defined server-error range.
@@ -415,14 +416,6 @@ async fn snippet(mut response: reqwest::Response) -> String {
         }
     }
     String::from_utf8_lossy(&body).trim().to_owned()
-}
-
-/// Locks a mutex, recovering from poisoning: the state holds no invariant a panic could
-/// break half-way.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Runs a task until it ends or the token is cancelled.

@@ -14,7 +14,7 @@
 //! is discarded up to its blank line and reported once as [`SseItem::TooLarge`].
 //!
 //! ```
-//! use spate::http_client::sse::{SseItem, SseParser};
+//! use spate::transport::http::client::sse::{SseItem, SseParser};
 //!
 //! let mut parser = SseParser::new(1024);
 //! let mut items = Vec::new();

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use spate_protocol::Message;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::session::SessionRegistry;
+use super::sessions::SessionRegistry;
 use crate::server::ServerEvent;
 use crate::store::event_log::NewEvent;
 

@@ -14,7 +14,7 @@ use spate_protocol::jsonrpc::decode;
 
 use super::App;
 use super::reply;
-use super::session::STANDALONE;
+use super::sessions::STANDALONE;
 use super::sse;
 use super::stream_reader::{Framing, StreamReader};
 use crate::engine::InboundFrame;

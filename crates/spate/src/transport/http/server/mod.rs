@@ -28,7 +28,7 @@ mod modern;
 mod reply;
 mod request_headers;
 mod security;
-mod session;
+mod sessions;
 mod sse;
 mod stream_reader;
 mod streamable;
@@ -45,7 +45,7 @@ pub use config::{HttpConfig, ResponseMode};
 pub use streamable::{SESSION_HEADER, VERSION_HEADER};
 
 use security::Guard;
-use session::SessionRegistry;
+use sessions::SessionRegistry;
 
 use crate::auth::resource_server as auth;
 use crate::server::Server;

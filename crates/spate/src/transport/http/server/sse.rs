@@ -9,7 +9,7 @@ use std::fmt::{Display, Write};
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::decimal::Decimal;
-use super::session::EventId;
+use super::sessions::EventId;
 
 /// Appends one SSE event with an id and JSON data (data never holds a newline: it is compact
 /// JSON).

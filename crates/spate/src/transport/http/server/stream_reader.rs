@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 use http::{HeaderValue, StatusCode, header};
 
 use super::keep_alive::KeepAlive;
-use super::session::{ActiveGuard, HttpSession};
+use super::sessions::{ActiveGuard, HttpSession};
 use super::sse;
 use crate::store::event_log::EventLog;
 

@@ -14,7 +14,7 @@ use spate_protocol::{InitializeRequestParams, Message, ProtocolVersion, RequestI
 
 use super::App;
 use super::reply;
-use super::session::{HttpSession, STANDALONE, StreamRefusal};
+use super::sessions::{HttpSession, STANDALONE, StreamRefusal};
 use super::sse;
 use super::stream_reader::{Framing, StreamReader, sse_response};
 use crate::engine::InboundFrame;

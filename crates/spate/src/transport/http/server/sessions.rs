@@ -13,6 +13,7 @@ use spate_protocol::RequestId;
 
 use crate::engine::{AttachedPeer, FrameSink};
 use crate::engine::{InboundFrame, OutboundFrame, Route};
+use crate::mutex::lock;
 use crate::server::{Server, SessionState};
 use crate::store::event_log::{EventLog, NewEvent};
 
@@ -462,12 +463,6 @@ fn stream_of(session: &HttpSession, route: &Route) -> (u64, bool) {
         Route::Standalone => (STANDALONE, false),
         Route::Disconnect(id) => (streams.get(id).copied().unwrap_or(STANDALONE), false),
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -136,7 +136,7 @@ impl Handler for Session {
         request: Request,
         context: RequestContext,
     ) -> BoxFuture<'static, Result<Box<RawValue>, ErrorObject>> {
-        let router = Router {
+        let router = MethodRouter {
             server: self.server.clone(),
             state: self.state.clone(),
         };
@@ -174,14 +174,14 @@ impl Handler for Session {
     }
 }
 
-struct Router {
+struct MethodRouter {
     server: ServerHandle,
     state: Arc<SessionState>,
 }
 
 pub(super) type Answer = Result<Box<RawValue>, ErrorObject>;
 
-impl Router {
+impl MethodRouter {
     async fn route(self, request: Request, rc: RequestContext) -> Answer {
         if let Some(meta) = modern_meta(&request) {
             return self.route_modern(request, rc, meta).await;
@@ -212,7 +212,7 @@ impl Router {
         if let Some(principal) = self.state.principal() {
             state.set_principal(principal);
         }
-        let router = Router {
+        let router = MethodRouter {
             server: self.server,
             state: Arc::new(state),
         };
