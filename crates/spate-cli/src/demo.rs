@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use spate::server::{
     Args, Context, PromptEntry, ResourceEntry, Server, ServerConfig, Structured, TemplateEntry,
-    ToolError, prefix_matches,
+    ToolError, Uri, prefix_matches,
 };
 use spate_protocol::{
     ContentBlock, CreateMessageRequestParams, ElicitRequestParams, ElicitationSchema, ErrorObject,
@@ -103,7 +103,7 @@ pub fn server(config: ServerConfig) -> Server {
                 mime_type: Some("text/plain".into()),
                 ..Default::default()
             },
-            |_ctx, uri| async move { Ok(vec![text_contents(uri, clock_now().to_string())]) },
+            |Uri(uri): Uri| async move { Ok(vec![text_contents(uri, clock_now().to_string())]) },
         ))
         .resource_template(
             TemplateEntry::new(
@@ -114,7 +114,7 @@ pub fn server(config: ServerConfig) -> Server {
                     mime_type: Some("text/plain".into()),
                     ..Default::default()
                 },
-                |_ctx, uri, vars| async move {
+                |Uri(uri): Uri, vars: BTreeMap<String, String>| async move {
                     let name = vars.get("name").cloned().unwrap_or_default();
                     Ok(vec![text_contents(uri, format!("Hello, {name}!"))])
                 },
@@ -133,7 +133,7 @@ pub fn server(config: ServerConfig) -> Server {
                     ]),
                     ..Default::default()
                 },
-                |_ctx, args| async move { Ok(summarize(&args)) },
+                |args: BTreeMap<String, String>| async move { Ok(summarize(&args)) },
             )
             .complete("style", |prefix, _| prefix_matches(["brief", "detailed", "bullet-points"], prefix)),
         )
@@ -145,7 +145,7 @@ pub fn server(config: ServerConfig) -> Server {
                     arguments: Some(vec![argument("name", "Who to greet", true)]),
                     ..Default::default()
                 },
-                |_ctx, args| async move {
+                |args: BTreeMap<String, String>| async move {
                     let name = args.get("name").cloned().unwrap_or_default();
                     Ok::<_, ErrorObject>(GetPromptResult {
                         description: Some("A greeting".into()),

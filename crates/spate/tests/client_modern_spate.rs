@@ -17,7 +17,7 @@ use spate::engine::PeerError;
 use spate::engine::Transport;
 use spate::server::{
     Args, CacheConfig, CacheHints, Context, PromptEntry, ResourceEntry, Server, ServerConfig,
-    ServerHandle, TaskSupport, ToolEntry,
+    ServerHandle, TaskSupport, ToolEntry, Uri,
 };
 use spate::transport::http::server::{HttpConfig, McpHttp};
 use spate_protocol::{
@@ -142,7 +142,7 @@ fn server(note: Note, config: ServerConfig) -> Server {
                 name: "note".into(),
                 ..Default::default()
             },
-            move |_ctx, uri| {
+            move |Uri(uri): Uri| {
                 let text = read_note.lock().unwrap().clone();
                 async move { Ok(vec![ResourceContents::text(uri, text)]) }
             },
@@ -152,7 +152,7 @@ fn server(note: Note, config: ServerConfig) -> Server {
                 name: "greet".into(),
                 ..Default::default()
             },
-            |_ctx, _args| async move {
+            || async move {
                 Ok(GetPromptResult {
                     messages: vec![PromptMessage {
                         role: Role::User,

@@ -14,7 +14,7 @@ use spate::engine::PeerError;
 use spate::engine::Transport;
 use spate::server::{
     Args, Context, Principal, PromptEntry, ResourceEntry, Server, ServerConfig, TemplateEntry,
-    ToolEntry, ToolError, prefix_matches,
+    ToolEntry, ToolError, Uri, Vars, prefix_matches,
 };
 use spate::transport::stdio::{StdioLimits, from_streams};
 use spate_protocol::{
@@ -73,7 +73,7 @@ fn server(config: ServerConfig) -> Server {
         .resource_template(
             TemplateEntry::new(
                 ResourceTemplate { uri_template: "mem://items/{id}".into(), name: "item".into(), ..Default::default() },
-                |_ctx, uri, vars: BTreeMap<String, String>| async move {
+                |Uri(uri): Uri, vars: BTreeMap<String, String>| async move {
                     Ok(vec![ResourceContents::text(uri, format!("item {}", vars["id"]))])
                 },
             )
@@ -87,7 +87,7 @@ fn server(config: ServerConfig) -> Server {
                     arguments: Some(vec![PromptArgument { name: "who".into(), required: Some(true), ..Default::default() }]),
                     ..Default::default()
                 },
-                |_ctx, args| async move {
+                |args: BTreeMap<String, String>| async move {
                     Ok(GetPromptResult {
                         messages: vec![PromptMessage { role: Role::User, content: ContentBlock::text(format!("hi {}", args["who"])) }],
                         ..Default::default()
@@ -501,4 +501,95 @@ async fn handler_extractors_protocol_errors_and_a_late_elicitation_complete() {
     .expect("notifications/elicitation/complete after the request ended");
     let params: serde_json::Value = serde_json::from_str(complete.params.unwrap().get()).unwrap();
     assert_eq!(params, json!({"elicitationId": "e-1"}));
+}
+
+#[derive(Deserialize)]
+struct ItemId {
+    id: u32,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct Greeting {
+    /// Whom to greet.
+    name: String,
+    /// How many times.
+    times: Option<u32>,
+}
+
+/// Resources, templates and prompts take the same extractors as tools: typed template
+/// variables, the URI, typed prompt arguments (whose schema lists the prompt's arguments).
+#[tokio::test]
+async fn resources_and_prompts_take_extractors_too() {
+    let server = Server::new("extractors", "1")
+        .resource_template(
+            TemplateEntry::new(
+                ResourceTemplate {
+                    uri_template: "shop://items/{id}".into(),
+                    name: "item".into(),
+                    ..Default::default()
+                },
+                |Vars(ItemId { id }): Vars<ItemId>, Uri(uri): Uri| async move {
+                    Ok(format!("{uri} is item number {}", id + 1))
+                },
+            )
+            .unwrap(),
+        )
+        .prompt(PromptEntry::new(
+            Prompt {
+                name: "greet".into(),
+                ..Default::default()
+            },
+            |Args(Greeting { name, times }): Args<Greeting>| async move {
+                let line = format!("Hello, {name}! ").repeat(times.unwrap_or(1) as usize);
+                Ok(GetPromptResult {
+                    description: None,
+                    messages: vec![PromptMessage::text(Role::User, line.trim_end())],
+                    result_type: None,
+                    meta: None,
+                })
+            },
+        ));
+    let client = connect(&server, ClientHandlers::default()).await;
+
+    let read = client.read_resource("shop://items/41").await.unwrap();
+    let ResourceContents::Text(text) = &read.contents[0] else {
+        panic!("text contents expected: {read:?}");
+    };
+    assert_eq!(text.uri, "shop://items/41");
+    assert_eq!(text.text, "shop://items/41 is item number 42");
+    let err = client
+        .read_resource("shop://items/forty")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, PeerError::Remote(e) if e.code == -32602 && e.message.contains("Invalid arguments")),
+        "{err:?}"
+    );
+
+    let prompts = client.list_prompts(None).await.unwrap().prompts;
+    let arguments = prompts[0].arguments.clone().unwrap();
+    let name = arguments.iter().find(|a| a.name == "name").unwrap();
+    assert_eq!(name.required, Some(true));
+    assert_eq!(name.description.as_deref(), Some("Whom to greet."));
+    let times = arguments.iter().find(|a| a.name == "times").unwrap();
+    assert_eq!(times.required, Some(false));
+    let got = client
+        .get_prompt(
+            "greet",
+            [
+                ("name".to_owned(), "Ada".to_owned()),
+                ("times".to_owned(), "2".to_owned()),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got.messages[0].content.as_text(),
+        Some("Hello, Ada! Hello, Ada!")
+    );
+    let err = client.get_prompt("greet", []).await.unwrap_err();
+    assert!(
+        matches!(&err, PeerError::Remote(e) if e.code == -32602),
+        "{err:?}"
+    );
 }

@@ -69,7 +69,7 @@ pub fn register(server: Server) -> Server {
             description: Some("A prompt that first asks the user for context".into()),
             ..Prompt::default()
         },
-        |ctx, _args| async move {
+        |ctx: Context| async move {
             let answer: ElicitResult = ask(
                 &ctx,
                 "user_context",

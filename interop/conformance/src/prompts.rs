@@ -26,7 +26,7 @@ pub fn register(server: Server) -> Server {
                         ("arg2", "Second test argument"),
                     ],
                 ),
-                |_ctx, args| async move {
+                |args: BTreeMap<String, String>| async move {
                     let text = format!(
                         "Prompt with arguments: arg1='{}', arg2='{}'",
                         arg(&args, "arg1"),
@@ -44,7 +44,7 @@ pub fn register(server: Server) -> Server {
                 "A prompt that embeds the resource it is given",
                 &[("resourceUri", "URI of the resource to embed")],
             ),
-            |_ctx, args| async move {
+            |args: BTreeMap<String, String>| async move {
                 Ok(messages(vec![
                     embedded_text(
                         arg(&args, "resourceUri"),
@@ -57,7 +57,7 @@ pub fn register(server: Server) -> Server {
         ))
         .prompt(PromptEntry::new(
             prompt("test_prompt_with_image", "A prompt with an image", &[]),
-            |_ctx, _args| async move {
+            || async move {
                 Ok(messages(vec![
                     ContentBlock::image(PNG, PNG_MIME),
                     ContentBlock::text("Please analyze the image above."),
@@ -75,7 +75,7 @@ pub fn simple_prompt() -> PromptEntry {
             "A simple prompt without arguments",
             &[],
         ),
-        |_ctx, _args| async move {
+        || async move {
             Ok(messages(vec![ContentBlock::text(
                 "This is a simple prompt for testing.",
             )]))

@@ -1,10 +1,11 @@
 //! Resources and the resource template (the suite's `resources-*` scenarios and `caching`).
 
 use serde_json::Value;
-use spate::server::{ResourceEntry, Server, TemplateEntry, prefix_matches};
+use spate::server::{ResourceEntry, Server, TemplateEntry, Uri, prefix_matches};
 use spate_protocol::{
     BlobResourceContents, Resource, ResourceContents, ResourceTemplate, TextResourceContents,
 };
+use std::collections::BTreeMap;
 
 use crate::assets::{PNG, PNG_MIME};
 
@@ -30,7 +31,7 @@ pub fn register(server: Server) -> Server {
                 "A static binary resource (a 1x1 PNG image) for testing",
                 PNG_MIME,
             ),
-            |_ctx, uri| async move {
+            |Uri(uri): Uri| async move {
                 Ok(vec![ResourceContents::Blob(BlobResourceContents {
                     uri,
                     mime_type: Some(PNG_MIME.to_owned()),
@@ -73,15 +74,18 @@ fn template() -> TemplateEntry {
         mime_type: Some("application/json".to_owned()),
         ..ResourceTemplate::default()
     };
-    TemplateEntry::new(template, |_ctx, uri, vars| async move {
-        let id = vars.get("id").cloned().unwrap_or_default();
-        Ok(vec![ResourceContents::Text(TextResourceContents {
-            uri,
-            mime_type: Some("application/json".to_owned()),
-            text: template_text(&id),
-            meta: None,
-        })])
-    })
+    TemplateEntry::new(
+        template,
+        |Uri(uri): Uri, vars: BTreeMap<String, String>| async move {
+            let id = vars.get("id").cloned().unwrap_or_default();
+            Ok(vec![ResourceContents::Text(TextResourceContents {
+                uri,
+                mime_type: Some("application/json".to_owned()),
+                text: template_text(&id),
+                meta: None,
+            })])
+        },
+    )
     .expect("test://template/{id}/data is a valid URI template")
     .complete("id", |prefix, _| {
         prefix_matches(["123", "456", "789"], prefix)

@@ -24,6 +24,8 @@ mod completion;
 mod context;
 mod cursor;
 mod events;
+mod extract;
+mod handler;
 mod listen;
 pub mod modern;
 mod mrtr;
@@ -49,13 +51,17 @@ use tokio::sync::broadcast;
 
 pub use completion::{Completer, prefix_matches};
 pub use context::{Context, ContextError, ElicitationCompleter};
+pub use extract::{
+    Args, FromRequest, PromptParams, Rejection, Request, ResourceParams, ToolParams, Uri, Vars,
+};
+pub use handler::HandlerFn;
 pub use principal::Principal;
 pub use prompt::PromptEntry;
 pub use request_state::RequestStateKeys;
-pub use resource::{ResourceEntry, TemplateEntry};
+pub use resource::{IntoResourceContents, ResourceEntry, TemplateEntry};
 pub use schema::schema_object;
 pub use tasks::{TaskConfig, TaskSupport};
-pub use tool::{Args, FromToolCall, IntoToolResult, Structured, ToolCall, ToolEntry, ToolHandler};
+pub use tool::{IntoToolResult, Structured, ToolEntry};
 pub use tool_error::ToolError;
 
 use catalog::CatalogCell;
@@ -198,13 +204,14 @@ impl Server {
         }
     }
 
-    /// Registers a tool from an async function (see [`ToolHandler`]).
-    pub fn tool<H: ToolHandler<M>, M: 'static>(
-        self,
-        name: &str,
-        description: &str,
-        handler: H,
-    ) -> Self {
+    /// Registers a tool from an async function of extractors (see [`HandlerFn`], [`Args`],
+    /// [`Context`]) returning `Result<R, ToolError>`.
+    pub fn tool<H, M, R>(self, name: &str, description: &str, handler: H) -> Self
+    where
+        H: HandlerFn<ToolParams, M, Output = Result<R, ToolError>>,
+        R: IntoToolResult + 'static,
+        M: 'static,
+    {
         self.handle
             .add_tool(ToolEntry::new(name, description, handler));
         self

@@ -1,14 +1,15 @@
 //! Prompts with arguments.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use spate_protocol::{ErrorObject, GetPromptResult, Prompt};
+use spate_protocol::{ErrorObject, GetPromptResult, JsonObject, Prompt, PromptArgument};
 
 use super::Context;
 use super::completion::Completer;
+use super::extract::{PromptParams, Rejection, Request};
+use super::handler::HandlerFn;
 
 type GetFn = Arc<
     dyn Fn(
@@ -37,16 +38,28 @@ impl std::fmt::Debug for PromptEntry {
 }
 
 impl PromptEntry {
-    /// A prompt rendered by a function of its arguments. Required arguments (as the prompt
-    /// declares them) are checked before the function runs.
-    pub fn new<F, Fut>(prompt: Prompt, get: F) -> Self
+    /// A prompt rendered by an async function of extractors: its arguments
+    /// ([`Args<T>`](super::Args), or the raw map), [`Context`], … A prompt that lists no
+    /// arguments gets those of `T` in `Args<T>` (its properties, their descriptions, which are
+    /// required). Required arguments are checked before the function runs.
+    pub fn new<H, M>(mut prompt: Prompt, get: H) -> Self
     where
-        F: Fn(Context, BTreeMap<String, String>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<GetPromptResult, ErrorObject>> + Send + 'static,
+        H: HandlerFn<PromptParams, M, Output = Result<GetPromptResult, ErrorObject>>,
+        M: 'static,
     {
+        if prompt.arguments.is_none() {
+            prompt.arguments = H::input_schema().map(|schema| arguments_of(&schema));
+        }
+        let get: GetFn = Arc::new(move |ctx, arguments| {
+            let call = get.call(Request::new(ctx, PromptParams { arguments }));
+            Box::pin(async move {
+                call.await
+                    .unwrap_or_else(|Rejection(message)| Err(ErrorObject::invalid_params(message)))
+            })
+        });
         Self {
             prompt,
-            get: Arc::new(move |ctx, args| Box::pin(get(ctx, args))),
+            get,
             completers: BTreeMap::new(),
         }
     }
@@ -76,4 +89,28 @@ impl PromptEntry {
         }
         Ok(())
     }
+}
+
+/// The prompt arguments a JSON Schema object describes.
+fn arguments_of(schema: &JsonObject) -> Vec<PromptArgument> {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(|r| r.as_array())
+        .map(|r| r.iter().filter_map(|n| n.as_str()).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, property)| PromptArgument {
+            name: name.clone(),
+            title: None,
+            description: property
+                .get("description")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned),
+            required: Some(required.contains(&name.as_str())),
+        })
+        .collect()
 }

@@ -1,7 +1,6 @@
 //! Resources: fixed ones, ones computed on read, and templates matched by URI.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -11,7 +10,59 @@ use spate_protocol::{
 
 use super::Context;
 use super::completion::Completer;
+use super::extract::{Rejection, Request, ResourceParams};
+use super::handler::HandlerFn;
 use super::uri_template::{TemplateError, UriTemplate};
+
+/// What a resource handler may return: the contents of the URI it read.
+pub trait IntoResourceContents {
+    /// The contents, for the URI `uri`.
+    fn into_contents(self, uri: &str) -> Vec<ResourceContents>;
+}
+
+impl IntoResourceContents for Vec<ResourceContents> {
+    fn into_contents(self, _uri: &str) -> Vec<ResourceContents> {
+        self
+    }
+}
+
+impl IntoResourceContents for ResourceContents {
+    fn into_contents(self, _uri: &str) -> Vec<ResourceContents> {
+        vec![self]
+    }
+}
+
+impl IntoResourceContents for String {
+    /// One text content of the URI read.
+    fn into_contents(self, uri: &str) -> Vec<ResourceContents> {
+        vec![ResourceContents::Text(TextResourceContents {
+            uri: uri.to_owned(),
+            mime_type: None,
+            text: self,
+            meta: None,
+        })]
+    }
+}
+
+/// A resource or template handler made callable with the URI and its variables.
+fn erase<H, M, R>(read: H, mime: Option<String>) -> ReadFn
+where
+    H: HandlerFn<ResourceParams, M, Output = Result<R, ErrorObject>>,
+    R: IntoResourceContents + 'static,
+    M: 'static,
+{
+    Arc::new(move |ctx, uri, vars| {
+        let mime = mime.clone();
+        let uri_read = uri.clone();
+        let call = read.call(Request::new(ctx, ResourceParams { uri, vars }));
+        Box::pin(async move {
+            match call.await {
+                Ok(outcome) => outcome.map(|r| with_default_mime(r.into_contents(&uri_read), mime)),
+                Err(Rejection(message)) => Err(ErrorObject::invalid_params(message)),
+            }
+        })
+    })
+}
 
 type ReadFn = Arc<
     dyn Fn(
@@ -43,34 +94,23 @@ impl ResourceEntry {
     /// A resource with fixed text content.
     pub fn text(resource: Resource, text: impl Into<String>) -> Self {
         let text = text.into();
-        Self::dynamic(resource, move |_ctx, uri| {
+        Self::dynamic(resource, move || {
             let text = text.clone();
-            async move {
-                Ok(vec![ResourceContents::Text(TextResourceContents {
-                    uri,
-                    mime_type: None,
-                    text,
-                    meta: None,
-                })])
-            }
+            async move { Ok(text) }
         })
     }
 
-    /// A resource whose content a function computes on every read (text or binary).
-    pub fn dynamic<F, Fut>(resource: Resource, read: F) -> Self
+    /// A resource whose content an async function of extractors ([`Context`],
+    /// [`Uri`](super::Uri), …) computes on every read, returning anything
+    /// [`IntoResourceContents`] (a `String` is one text content).
+    pub fn dynamic<H, M, R>(resource: Resource, read: H) -> Self
     where
-        F: Fn(Context, String) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Vec<ResourceContents>, ErrorObject>> + Send + 'static,
+        H: HandlerFn<ResourceParams, M, Output = Result<R, ErrorObject>>,
+        R: IntoResourceContents + 'static,
+        M: 'static,
     {
-        let mime = resource.mime_type.clone();
-        Self {
-            resource,
-            read: Arc::new(move |ctx, uri, _vars| {
-                let mime = mime.clone();
-                let fut = read(ctx, uri);
-                Box::pin(async move { fut.await.map(|contents| with_default_mime(contents, mime)) })
-            }),
-        }
+        let read = erase(read, resource.mime_type.clone());
+        Self { resource, read }
     }
 }
 
@@ -93,22 +133,20 @@ impl std::fmt::Debug for TemplateEntry {
 }
 
 impl TemplateEntry {
-    /// A template read by a function that receives the URI and its variables.
-    pub fn new<F, Fut>(template: ResourceTemplate, read: F) -> Result<Self, TemplateError>
+    /// A template read by an async function of extractors: the URI ([`Uri`](super::Uri)),
+    /// its variables ([`Vars<T>`](super::Vars), or the raw map), [`Context`], …
+    pub fn new<H, M, R>(template: ResourceTemplate, read: H) -> Result<Self, TemplateError>
     where
-        F: Fn(Context, String, BTreeMap<String, String>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<Vec<ResourceContents>, ErrorObject>> + Send + 'static,
+        H: HandlerFn<ResourceParams, M, Output = Result<R, ErrorObject>>,
+        R: IntoResourceContents + 'static,
+        M: 'static,
     {
         let matcher = UriTemplate::parse(&template.uri_template)?;
-        let mime = template.mime_type.clone();
+        let read = erase(read, template.mime_type.clone());
         Ok(Self {
             template,
             matcher,
-            read: Arc::new(move |ctx, uri, vars| {
-                let mime = mime.clone();
-                let fut = read(ctx, uri, vars);
-                Box::pin(async move { fut.await.map(|contents| with_default_mime(contents, mime)) })
-            }),
+            read,
             completers: BTreeMap::new(),
         })
     }

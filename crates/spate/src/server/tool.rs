@@ -9,21 +9,17 @@
 //! become a result with `isError: true` (SEP-1303), so the model sees them and can correct
 //! itself; [`ToolError::Protocol`] fails the request with a JSON-RPC error.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use spate_protocol::{CallToolResult, ContentBlock, ErrorObject, JsonObject, TaskSupport, Tool};
 
+use super::extract::{Rejection, Request, ToolParams};
+use super::handler::HandlerFn;
 use super::schema::schema_object;
-use super::{Context, Principal, ToolError};
-
-/// Typed tool arguments, parsed from `arguments` of `tools/call`.
-#[derive(Debug, Clone)]
-pub struct Args<T>(pub T);
+use super::{Context, ToolError};
 
 /// A structured tool result: a text for models that read text, and a value that is both
 /// `structuredContent` and, through its type, the tool's `outputSchema`.
@@ -101,75 +97,33 @@ pub(crate) trait ErasedTool: Send + Sync {
     ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>>;
 }
 
-/// What a tool handler's arguments are taken from: one `tools/call`.
-#[derive(Debug)]
-pub struct ToolCall {
-    context: Context,
-    arguments: Option<JsonObject>,
+struct Erased<H, M> {
+    handler: H,
+    _marker: std::marker::PhantomData<fn() -> M>,
 }
 
-/// A value a tool handler can take as an argument, taken from the call.
-pub trait FromToolCall: Sized + Send + 'static {
-    /// The input schema this argument implies (only [`Args`] has one).
-    fn input_schema() -> Option<JsonObject> {
-        None
-    }
-    /// Takes the value from the call; `Err` answers the call at once with that result.
-    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult>;
-}
-
-impl<T: DeserializeOwned + JsonSchema + Send + 'static> FromToolCall for Args<T> {
-    fn input_schema() -> Option<JsonObject> {
-        Some(schema_object::<T>())
-    }
-    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult> {
-        let value = serde_json::Value::Object(call.arguments.take().unwrap_or_default());
-        serde_json::from_value(value)
-            .map(Args)
-            .map_err(|e| CallToolResult::error(format!("Invalid arguments: {e}")))
-    }
-}
-
-impl FromToolCall for Context {
-    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult> {
-        Ok(call.context.clone())
-    }
-}
-
-impl FromToolCall for Option<Principal> {
-    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult> {
-        Ok(call.context.principal())
-    }
-}
-
-impl FromToolCall for Principal {
-    /// Refuses (a tool error) a call that carries no verified caller.
-    fn from_tool_call(call: &mut ToolCall) -> Result<Self, CallToolResult> {
-        call.context
-            .principal()
-            .ok_or_else(|| CallToolResult::error("This tool needs an authenticated caller"))
-    }
-}
-
-/// An async function usable as a tool. `M` is the tuple of its argument types.
-pub trait ToolHandler<M>: Clone + Send + Sync + 'static {
-    /// The input schema derived from the argument type.
-    fn input_schema() -> JsonObject;
-    /// The output schema derived from the result type.
-    fn output_schema() -> Option<JsonObject>;
-    #[doc(hidden)]
+impl<H, M, R> ErasedTool for Erased<H, M>
+where
+    H: HandlerFn<ToolParams, M, Output = Result<R, ToolError>>,
+    R: IntoToolResult + 'static,
+    M: 'static,
+{
     fn call(
         &self,
         context: Context,
         arguments: Option<JsonObject>,
-    ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>>;
-}
-
-fn finish<R: IntoToolResult>(outcome: Result<R, ToolError>) -> Result<CallToolResult, ErrorObject> {
-    match outcome {
-        Ok(r) => Ok(r.into_tool_result()),
-        Err(ToolError::Failed(message)) => Ok(CallToolResult::error(message)),
-        Err(ToolError::Protocol(error)) => Err(error),
+    ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>> {
+        let call = self
+            .handler
+            .call(Request::new(context, ToolParams { arguments }));
+        Box::pin(async move {
+            match call.await {
+                Ok(Ok(r)) => Ok(r.into_tool_result()),
+                Ok(Err(ToolError::Failed(message))) => Ok(CallToolResult::error(message)),
+                Ok(Err(ToolError::Protocol(error))) => Err(error),
+                Err(Rejection(message)) => Ok(CallToolResult::error(message)),
+            }
+        })
     }
 }
 
@@ -178,64 +132,6 @@ fn no_arguments() -> JsonObject {
     let mut schema = JsonObject::new();
     schema.insert("type".into(), "object".into());
     schema
-}
-
-macro_rules! tool_handler {
-    ($($arg:ident),*) => {
-        impl<F, Fut, R, $($arg,)*> ToolHandler<($($arg,)*)> for F
-        where
-            F: Fn($($arg),*) -> Fut + Clone + Send + Sync + 'static,
-            Fut: Future<Output = Result<R, ToolError>> + Send + 'static,
-            R: IntoToolResult + 'static,
-            $($arg: FromToolCall,)*
-        {
-            fn input_schema() -> JsonObject {
-                None$(.or_else($arg::input_schema))*.unwrap_or_else(no_arguments)
-            }
-            fn output_schema() -> Option<JsonObject> {
-                R::output_schema()
-            }
-            #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn call(
-                &self,
-                context: Context,
-                arguments: Option<JsonObject>,
-            ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>> {
-                let f = self.clone();
-                Box::pin(async move {
-                    let mut call = ToolCall { context, arguments };
-                    $(
-                        let $arg = match $arg::from_tool_call(&mut call) {
-                            Ok(value) => value,
-                            Err(refused) => return Ok(refused),
-                        };
-                    )*
-                    finish(f($($arg),*).await)
-                })
-            }
-        }
-    };
-}
-
-tool_handler!();
-tool_handler!(A1);
-tool_handler!(A1, A2);
-tool_handler!(A1, A2, A3);
-tool_handler!(A1, A2, A3, A4);
-
-struct Erased<H, M> {
-    handler: H,
-    _marker: std::marker::PhantomData<fn() -> M>,
-}
-
-impl<H: ToolHandler<M>, M: 'static> ErasedTool for Erased<H, M> {
-    fn call(
-        &self,
-        context: Context,
-        arguments: Option<JsonObject>,
-    ) -> BoxFuture<'static, Result<CallToolResult, ErrorObject>> {
-        self.handler.call(context, arguments)
-    }
 }
 
 /// A tool's description and handler, as registered.
@@ -258,23 +154,29 @@ impl std::fmt::Debug for ToolEntry {
 
 impl ToolEntry {
     /// A tool from a typed handler; schemas are derived from its types.
-    pub fn new<H: ToolHandler<M>, M: 'static>(
-        name: impl Into<String>,
-        description: impl Into<String>,
-        handler: H,
-    ) -> Self {
+    pub fn new<H, M, R>(name: impl Into<String>, description: impl Into<String>, handler: H) -> Self
+    where
+        H: HandlerFn<ToolParams, M, Output = Result<R, ToolError>>,
+        R: IntoToolResult + 'static,
+        M: 'static,
+    {
         let tool = Tool {
             name: name.into(),
             description: Some(description.into()),
-            input_schema: H::input_schema(),
-            output_schema: H::output_schema(),
+            input_schema: H::input_schema().unwrap_or_else(no_arguments),
+            output_schema: R::output_schema(),
             ..Default::default()
         };
         Self::with_tool(tool, handler)
     }
 
     /// A tool whose description (title, annotations, icons, schemas) the caller wrote.
-    pub fn with_tool<H: ToolHandler<M>, M: 'static>(tool: Tool, handler: H) -> Self {
+    pub fn with_tool<H, M, R>(tool: Tool, handler: H) -> Self
+    where
+        H: HandlerFn<ToolParams, M, Output = Result<R, ToolError>>,
+        R: IntoToolResult + 'static,
+        M: 'static,
+    {
         Self {
             tool,
             handler: Arc::new(Erased {
