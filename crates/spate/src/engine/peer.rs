@@ -102,7 +102,7 @@ pub struct Peer {
 impl Peer {
     /// Starts driving a transport with a handler. Must be called inside a tokio runtime.
     pub fn spawn(transport: Transport, handler: Arc<dyn Handler>, config: PeerConfig) -> Peer {
-        let handle = PeerHandle::new(Outbound::Channel(transport.outbound), config);
+        let handle = PeerHandle::new(Outbound(Arc::new(transport.outbound)), config);
         let task = tokio::spawn(super::run::run(handle.clone(), transport.inbound, handler));
         Peer { handle, task }
     }
@@ -117,7 +117,7 @@ impl Peer {
         config: PeerConfig,
     ) -> AttachedPeer {
         AttachedPeer {
-            handle: PeerHandle::new(Outbound::Sink(sink), config),
+            handle: PeerHandle::new(Outbound(sink), config),
             handler,
         }
     }

@@ -288,14 +288,19 @@ impl Server {
     }
 
     #[cfg(feature = "http-server")]
-    /// Serves a connection that carries only 2026-07-28 requests (one HTTP request): no
-    /// session, so no server events are forwarded to it outside `subscriptions/listen`.
+    /// Serves a connection that carries only 2026-07-28 requests (one HTTP request), driven by
+    /// its transport like a session: no session, so no server events are forwarded to it
+    /// outside `subscriptions/listen`.
+    /// The transport has read and checked the request's `envelope` (its version is one this
+    /// server speaks); the router takes it from the connection's state instead of reading the
+    /// request's `_meta` again.
     pub(crate) fn serve_stateless(
         &self,
-        transport: Transport,
+        sink: Arc<dyn crate::engine::FrameSink>,
         principal: Option<Principal>,
-    ) -> Peer {
-        let state = SessionState::default();
+        envelope: &modern::Envelope,
+    ) -> Result<crate::engine::AttachedPeer, spate_protocol::ErrorObject> {
+        let state = SessionState::modern(envelope.supported_version()?, envelope);
         if let Some(principal) = principal {
             state.set_principal(principal);
         }
@@ -304,7 +309,7 @@ impl Server {
             state: Arc::new(state),
         };
         let config = self.handle.shared.config.peer.clone();
-        Peer::spawn(transport, Arc::new(session), config)
+        Ok(Peer::attach(sink, Arc::new(session), config))
     }
 
     #[cfg(feature = "http-server")]

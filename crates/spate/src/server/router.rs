@@ -36,8 +36,9 @@ pub(crate) struct SessionState {
     client_info: OnceLock<Implementation>,
     initialized: AtomicBool,
     log_level: Mutex<Option<LoggingLevel>>,
-    /// A 2026-07-28 request's state: no logs unless the request asked for a level.
-    modern: bool,
+    /// A 2026-07-28 request's state, from its envelope: no logs unless the request asked for
+    /// a level.
+    envelope: Option<Envelope>,
     /// Names this session as the owner of the 2025-11-25 tasks it creates.
     task_owner: OnceLock<String>,
     /// Who the transport authenticated (OAuth), when it did.
@@ -49,7 +50,7 @@ impl SessionState {
     /// The state of one 2026-07-28 request, from its envelope: nothing outlives the request.
     pub(crate) fn modern(version: ProtocolVersion, envelope: &Envelope) -> Self {
         let state = Self {
-            modern: true,
+            envelope: Some(envelope.clone()),
             log_level: Mutex::new(envelope.log_level),
             initialized: AtomicBool::new(true),
             ..Self::default()
@@ -64,6 +65,11 @@ impl SessionState {
 
     pub(crate) fn version(&self) -> Option<ProtocolVersion> {
         self.version.get().copied()
+    }
+
+    /// The envelope of the 2026-07-28 request this state was made for, if it was.
+    pub(crate) fn envelope(&self) -> Option<&Envelope> {
+        self.envelope.as_ref()
     }
 
     pub(crate) fn client_capabilities(&self) -> Option<ClientCapabilities> {
@@ -88,7 +94,7 @@ impl SessionState {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match min {
             Some(min) => level >= min,
-            None => !self.modern,
+            None => self.envelope.is_none(),
         }
     }
 
@@ -140,7 +146,10 @@ impl Handler for Session {
             server: self.server.clone(),
             state: self.state.clone(),
         };
-        if request.method == methods::INITIALIZE && modern_meta(&request).is_none() {
+        if request.method == methods::INITIALIZE
+            && self.state.envelope().is_none()
+            && modern_meta(&request).is_none()
+        {
             // The handshake takes effect as it arrives, not when its task first runs: the
             // requests and `initialized` right behind it (a client need not wait for the
             // answer to send them) are dispatched as other tasks, and may run first.
@@ -183,8 +192,16 @@ pub(super) type Answer = Result<Box<RawValue>, ErrorObject>;
 
 impl MethodRouter {
     async fn route(self, request: Request, rc: RequestContext) -> Answer {
+        // The era is decided once per request: by the transport, for a connection it made for
+        // one 2026-07-28 request (its state holds the envelope the transport read); else, on
+        // a connection that may carry both eras (stdio), here, from the request's `_meta`.
+        if let Some(envelope) = self.state.envelope() {
+            let envelope = envelope.clone();
+            return self.route_modern(request, rc, envelope).await;
+        }
         if let Some(meta) = modern_meta(&request) {
-            return self.route_modern(request, rc, meta).await;
+            let envelope = Envelope::read(Some(&meta))?;
+            return self.route_modern(request, rc, envelope).await;
         }
         // A legacy `initialize` never gets here: `on_request` answers it as it arrives.
         let method = request.method.as_str();
@@ -201,20 +218,28 @@ impl MethodRouter {
     }
 
     /// A 2026-07-28 request: its own envelope, no handshake, no session state.
-    async fn route_modern(self, request: Request, rc: RequestContext, meta: Meta) -> Answer {
-        let envelope = Envelope::read(Some(&meta))?;
+    async fn route_modern(
+        self,
+        request: Request,
+        rc: RequestContext,
+        envelope: Envelope,
+    ) -> Answer {
         let version = envelope.supported_version()?;
         let method = request.method.as_str();
         if removed_in_modern(method) {
             return Err(ErrorObject::method_not_found(method));
         }
-        let state = SessionState::modern(version, &envelope);
-        if let Some(principal) = self.state.principal() {
-            state.set_principal(principal);
-        }
-        let router = MethodRouter {
-            server: self.server,
-            state: Arc::new(state),
+        let router = if self.state.envelope().is_some() {
+            self
+        } else {
+            let state = SessionState::modern(version, &envelope);
+            if let Some(principal) = self.state.principal() {
+                state.set_principal(principal);
+            }
+            MethodRouter {
+                server: self.server,
+                state: Arc::new(state),
+            }
         };
         if let Some(answer) =
             tasks::modern_method(&router.server, &request, &envelope.capabilities).await

@@ -28,7 +28,7 @@ use super::keep_alive::KeepAlive;
 use super::request_headers::{self as rh, VERSION};
 use super::stream_reader::sse_response;
 use super::{App, ResponseMode, reply, sse};
-use crate::engine::{InboundFrame, OutboundFrame, Route, Transport};
+use crate::engine::{AttachedPeer, InboundFrame, OutboundFrame, Route};
 use crate::server::Principal;
 use crate::server::modern::{Envelope, claims_modern, request_meta};
 use crate::transport::RESPONSE_SETTLE;
@@ -70,9 +70,10 @@ pub async fn post(
             );
         }
     };
-    if let Err(error) = check(&app, &headers, &request) {
-        return reply::rpc_error(status_of(error.code), Some(request.id), error);
-    }
+    let envelope = match check(&app, &headers, &request) {
+        Ok(envelope) => envelope,
+        Err(error) => return reply::rpc_error(status_of(error.code), Some(request.id), error),
+    };
     let Ok(permit) = app.stateless.clone().try_acquire_owned() else {
         return reply::retry_later(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -80,11 +81,12 @@ pub async fn post(
             "Service Unavailable: too many requests in progress",
         );
     };
-    run(&app, request, permit, principal).await
+    run(&app, request, envelope, permit, principal).await
 }
 
-/// The validation ladder, in the order the conformance suite and the spec expect.
-fn check(app: &App, headers: &HeaderMap, request: &Request) -> Result<(), ErrorObject> {
+/// The validation ladder, in the order the conformance suite and the spec expect; the
+/// request's envelope when it passes.
+fn check(app: &App, headers: &HeaderMap, request: &Request) -> Result<Envelope, ErrorObject> {
     rh::check_present(headers)?;
     let envelope = Envelope::read(request_meta(request.params.as_deref()).as_ref())?;
     let params: JsonObject = request
@@ -102,7 +104,7 @@ fn check(app: &App, headers: &HeaderMap, request: &Request) -> Result<(), ErrorO
         }
     }
     envelope.supported_version()?;
-    Ok(())
+    Ok(envelope)
 }
 
 /// The HTTP status of a modern error response (2026-07-28: Streamable HTTP › Request Metadata,
@@ -126,22 +128,30 @@ fn status_of(code: i64) -> StatusCode {
 async fn run(
     app: &App,
     request: Request,
+    envelope: Envelope,
     permit: OwnedSemaphorePermit,
     principal: Option<Principal>,
 ) -> Response {
-    let (to_engine, inbound) = mpsc::channel(2);
-    let (outbound, mut from_engine) = mpsc::channel(QUEUE);
-    let _peer = app
-        .server
-        .serve_stateless(Transport { inbound, outbound }, principal);
+    let (outbound, mut from_engine) = mpsc::channel::<OutboundFrame>(QUEUE);
     let id = request.id.clone();
+    let peer = match app
+        .server
+        .serve_stateless(Arc::new(outbound), principal, &envelope)
+    {
+        Ok(peer) => Arc::new(peer),
+        Err(error) => return reply::rpc_error(status_of(error.code), Some(id), error),
+    };
     let frame = InboundFrame::Decoded(Frame::Single(Message::Request(request)));
-    if to_engine.send(frame).await.is_err() {
+    if !peer.receive(frame).await {
         return reply::error_status(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal error: the server stopped",
         );
     }
+    let mut cancel = CancelOnDrop {
+        id: Some(id.clone()),
+        peer,
+    };
     let keep_alive = app.config.keep_alive;
     let first = tokio::time::timeout(keep_alive, from_engine.recv()).await;
     let first = match first {
@@ -156,6 +166,7 @@ async fn run(
     };
     if let Some(frame) = &first {
         if frame.route == Route::Response(id.clone()) {
+            cancel.id = None;
             if app.config.response_mode == ResponseMode::Json {
                 let status = response_status(&frame.bytes);
                 return reply::json(status, Bytes::from(frame.bytes.clone()));
@@ -167,10 +178,7 @@ async fn run(
     let state = Streaming {
         first,
         frames: from_engine,
-        cancel: CancelOnDrop {
-            id: Some(id.clone()),
-            to_engine,
-        },
+        cancel,
         id,
         keep_alive: KeepAlive::new(keep_alive),
         wrote: false,
@@ -193,16 +201,20 @@ fn response_status(bytes: &[u8]) -> StatusCode {
     }
 }
 
-/// Tells the request's connection that its client went away (a `notifications/cancelled`
-/// into the engine) unless the response was written first.
+/// Ends the request's connection when its HTTP exchange ends; one whose client went away
+/// before the response was written is first told so (a `notifications/cancelled` into the
+/// engine).
 struct CancelOnDrop {
     id: Option<RequestId>,
-    to_engine: mpsc::Sender<InboundFrame>,
+    peer: Arc<AttachedPeer>,
 }
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        let Some(id) = self.id.take() else { return };
+        let Some(id) = self.id.take() else {
+            self.peer.close();
+            return;
+        };
         let params = CancelledNotificationParams {
             request_id: Some(id),
             reason: Some("the client closed the response stream".into()),
@@ -210,7 +222,14 @@ impl Drop for CancelOnDrop {
         };
         let note = Notification::new(methods::NOTIFICATIONS_CANCELLED, &params);
         let frame = InboundFrame::Decoded(Frame::Single(Message::Notification(note)));
-        let _ = self.to_engine.try_send(frame);
+        let peer = self.peer.clone();
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            peer.receive(frame).await;
+            peer.close();
+        });
     }
 }
 
