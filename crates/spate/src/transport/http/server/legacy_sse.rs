@@ -9,11 +9,10 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use spate_protocol::Message;
 use spate_protocol::jsonrpc::decode;
 
 use super::App;
-use super::reply;
+use super::rejection::HttpRejection;
 use super::sessions::STANDALONE;
 use super::sse;
 use super::stream_reader::{Framing, StreamReader};
@@ -23,17 +22,11 @@ use crate::engine::InboundFrame;
 pub const MESSAGE_PATH: &str = "/message";
 
 /// `GET /sse`.
-pub async fn open(State(app): State<Arc<App>>) -> Response {
-    let session = match app.sessions.create(true) {
-        Ok(s) => s,
-        Err(_) => {
-            return reply::retry_later(
-                StatusCode::SERVICE_UNAVAILABLE,
-                5,
-                "Service Unavailable: too many active sessions",
-            );
-        }
-    };
+pub async fn open(State(app): State<Arc<App>>) -> Result<Response, HttpRejection> {
+    let session = app
+        .sessions
+        .create(true)
+        .map_err(|_| HttpRejection::TooManySessions)?;
     let log = app.sessions.log().clone();
     let _ = log
         .append(&session.stream_key(STANDALONE), Vec::new())
@@ -41,7 +34,7 @@ pub async fn open(State(app): State<Arc<App>>) -> Response {
     let endpoint = format!("{MESSAGE_PATH}?sessionId={}", session.id);
     let sessions = Arc::downgrade(&app.sessions);
     let id = session.id.clone();
-    StreamReader {
+    Ok(StreamReader {
         log,
         session,
         stream: STANDALONE,
@@ -58,7 +51,7 @@ pub async fn open(State(app): State<Arc<App>>) -> Response {
             }
         })),
     }
-    .into_response()
+    .into_response())
 }
 
 /// `POST /message?sessionId=…`.
@@ -67,26 +60,16 @@ pub async fn message(
     Query(query): Query<HashMap<String, String>>,
     _headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let Some(session) = query
+) -> Result<Response, HttpRejection> {
+    let session = query
         .get("sessionId")
         .and_then(|id| app.sessions.get(id))
         .filter(|s| s.legacy)
-    else {
-        return reply::error_status(StatusCode::NOT_FOUND, "Session not found");
-    };
-    let frame = match decode(&body) {
-        Ok(frame) => frame,
-        Err(e) => {
-            return reply::json(
-                StatusCode::BAD_REQUEST,
-                Bytes::from(Message::from(e.to_response()).encode()),
-            );
-        }
-    };
+        .ok_or(HttpRejection::UnknownSession)?;
+    let frame = decode(&body).map_err(|e| HttpRejection::Malformed(e.to_response()))?;
     let _active = session.use_now();
     if !session.deliver(InboundFrame::Decoded(frame)).await {
-        return reply::error_status(StatusCode::NOT_FOUND, "Session not found: it has ended");
+        return Err(HttpRejection::SessionEnded);
     }
-    (StatusCode::ACCEPTED, "Accepted").into_response()
+    Ok((StatusCode::ACCEPTED, "Accepted").into_response())
 }

@@ -25,6 +25,7 @@ mod h1;
 mod keep_alive;
 mod legacy_sse;
 mod modern;
+mod rejection;
 mod reply;
 mod request_headers;
 mod security;

@@ -25,6 +25,7 @@ use spate_protocol::{
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use super::keep_alive::KeepAlive;
+use super::rejection::HttpRejection;
 use super::request_headers::{self as rh, VERSION};
 use super::stream_reader::sse_response;
 use super::{App, ResponseMode, reply, sse};
@@ -63,23 +64,14 @@ pub async fn post(
         Message::Request(request) => request,
         // Core 2026-07-28 defines no client notifications over HTTP; accept and drop them.
         Message::Notification(_) => return StatusCode::ACCEPTED.into_response(),
-        Message::Response(_) => {
-            return reply::error_status(
-                StatusCode::BAD_REQUEST,
-                "Bad Request: a 2026-07-28 client sends no responses (input goes in inputResponses)",
-            );
-        }
+        Message::Response(_) => return HttpRejection::ModernResponse.into_response(),
     };
     let envelope = match check(&app, &headers, &request) {
         Ok(envelope) => envelope,
         Err(error) => return reply::rpc_error(status_of(error.code), Some(request.id), error),
     };
     let Ok(permit) = app.stateless.clone().try_acquire_owned() else {
-        return reply::retry_later(
-            StatusCode::SERVICE_UNAVAILABLE,
-            1,
-            "Service Unavailable: too many requests in progress",
-        );
+        return HttpRejection::Busy.into_response();
     };
     run(&app, request, envelope, permit, principal).await
 }
@@ -143,10 +135,7 @@ async fn run(
     };
     let frame = InboundFrame::Decoded(Frame::Single(Message::Request(request)));
     if !peer.receive(frame).await {
-        return reply::error_status(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error: the server stopped",
-        );
+        return HttpRejection::Internal("the server stopped".into()).into_response();
     }
     let mut cancel = CancelOnDrop {
         id: Some(id.clone()),
@@ -156,12 +145,7 @@ async fn run(
     let first = tokio::time::timeout(keep_alive, from_engine.recv()).await;
     let first = match first {
         Ok(Some(frame)) => Some(frame),
-        Ok(None) => {
-            return reply::error_status(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error: no answer",
-            );
-        }
+        Ok(None) => return HttpRejection::Internal("no answer".into()).into_response(),
         Err(_) => None, // slow: stream, with keep-alives meanwhile
     };
     if let Some(frame) = &first {

@@ -6,8 +6,6 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use spate_protocol::{ErrorObject, Message, RequestId, Response as RpcResponse, error_code};
 
-use crate::auth::resource_server::AuthRejection;
-
 /// A status with a JSON-RPC error body without id (as the spec allows for transport errors).
 pub fn error_status(status: StatusCode, message: &str) -> Response {
     let code = match status {
@@ -39,17 +37,6 @@ pub fn retry_later(status: StatusCode, seconds: u64, message: &str) -> Response 
     let mut response = error_status(status, message);
     if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    response
-}
-
-/// A refused token or scope: the status, the `WWW-Authenticate` challenge and an error body.
-pub fn auth_rejection(refused: AuthRejection) -> Response {
-    let mut response = error_status(refused.status, &refused.message);
-    if let Ok(value) = HeaderValue::from_str(&refused.challenge) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }

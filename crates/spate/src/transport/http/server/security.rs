@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use subtle::ConstantTimeEq;
 
-use super::reply;
+use super::rejection::HttpRejection;
 use crate::auth::resource_server::AuthRejection;
 
 /// What the guard enforces; built once from the config and bind address.
@@ -96,10 +96,10 @@ pub async fn guard(
 ) -> Response {
     let headers = request.headers();
     if !guard.host_ok(headers) {
-        return reply::error_status(StatusCode::FORBIDDEN, "Forbidden: Host header not allowed");
+        return HttpRejection::HostNotAllowed.into_response();
     }
     if !guard.origin_ok(headers) {
-        return reply::error_status(StatusCode::FORBIDDEN, "Forbidden: Origin not allowed");
+        return HttpRejection::OriginNotAllowed.into_response();
     }
     if let Some(oauth) = &guard.oauth {
         let path = request.uri().path();
@@ -113,7 +113,7 @@ pub async fn guard(
                 request.extensions_mut().insert(principal);
                 return next.run(request).await.into_response();
             }
-            Err(refused) => return reply::auth_rejection(refused),
+            Err(refused) => return HttpRejection::Auth(refused).into_response(),
         }
     }
     if let Some(presented) = guard.token_problem(headers) {
@@ -122,11 +122,12 @@ pub async fn guard(
         } else {
             "Bearer realm=\"spate\""
         };
-        return reply::auth_rejection(AuthRejection {
+        return HttpRejection::Auth(AuthRejection {
             status: StatusCode::UNAUTHORIZED,
             challenge: challenge.to_owned(),
             message: "Unauthorized: bearer token required".to_owned(),
-        });
+        })
+        .into_response();
     }
     next.run(request).await.into_response()
 }

@@ -13,6 +13,7 @@ use spate_protocol::jsonrpc::{Frame, decode};
 use spate_protocol::{InitializeRequestParams, Message, ProtocolVersion, RequestId, methods};
 
 use super::App;
+use super::rejection::HttpRejection;
 use super::reply;
 use super::sessions::{HttpSession, STANDALONE, StreamRefusal};
 use super::sse;
@@ -39,47 +40,123 @@ fn accepts(headers: &HeaderMap, mime: &str) -> bool {
     })
 }
 
-/// The session a request names: `Err` is the response to send (400 without id, 404 unknown).
-fn session_of(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, Box<Response>> {
-    let Some(id) = header_str(headers, SESSION_HEADER) else {
-        return Err(Box::new(reply::error_status(
-            StatusCode::BAD_REQUEST,
-            "Bad Request: Mcp-Session-Id header is required",
-        )));
-    };
-    app.sessions.get(id).filter(|s| !s.legacy).ok_or_else(|| {
-        Box::new(reply::error_status(
-            StatusCode::NOT_FOUND,
-            "Session not found: it ended or never existed; initialize again",
-        ))
-    })
+/// The session a request names.
+fn session_of(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, HttpRejection> {
+    let id = header_str(headers, SESSION_HEADER).ok_or(HttpRejection::SessionIdRequired)?;
+    app.sessions
+        .get(id)
+        .filter(|s| !s.legacy)
+        .ok_or(HttpRejection::UnknownSession)
 }
 
-/// Checks `MCP-Protocol-Version` on a request after initialize.
 /// A session authenticated at `initialize` serves only that subject afterwards.
-fn same_subject(session: &HttpSession, principal: Option<&Principal>) -> Result<(), Box<Response>> {
+fn same_subject(session: &HttpSession, principal: Option<&Principal>) -> Result<(), HttpRejection> {
     let Some(owner) = session.state.principal() else {
         return Ok(());
     };
     if principal.map(|p| &p.subject) == Some(&owner.subject) {
         return Ok(());
     }
-    Err(Box::new(reply::error_status(
-        StatusCode::FORBIDDEN,
-        "Forbidden: this session belongs to another principal",
-    )))
+    Err(HttpRejection::OtherPrincipal)
 }
 
-fn version_ok(headers: &HeaderMap) -> Result<(), Box<Response>> {
+/// Checks `MCP-Protocol-Version` on a request after initialize.
+fn version_ok(headers: &HeaderMap) -> Result<(), HttpRejection> {
     match header_str(headers, VERSION_HEADER) {
         None => Ok(()), // the spec says: assume 2025-03-26
         Some(v) => match ProtocolVersion::parse(v) {
             Some(version) if version <= ProtocolVersion::LATEST_LEGACY => Ok(()),
-            _ => Err(Box::new(reply::error_status(
-                StatusCode::BAD_REQUEST,
-                &format!("Bad Request: unsupported MCP-Protocol-Version {v:?}"),
-            ))),
+            _ => Err(HttpRejection::UnsupportedVersion(v.to_owned())),
         },
+    }
+}
+
+/// A POST body must be JSON, and the client must take either kind of answer.
+fn check_post_headers(headers: &HeaderMap) -> Result<(), HttpRejection> {
+    let json_type = header_str(headers, header::CONTENT_TYPE).is_some_and(|t| {
+        t.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .eq_ignore_ascii_case("application/json")
+    });
+    if !json_type {
+        return Err(HttpRejection::NotJson);
+    }
+    if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
+        return Err(HttpRejection::NotAcceptable(
+            "Not Acceptable: Accept must list application/json and text/event-stream",
+        ));
+    }
+    Ok(())
+}
+
+/// The scopes of every tool the frame calls (with OAuth on).
+fn check_scopes(
+    app: &App,
+    principal: Option<&Principal>,
+    frame: &Frame,
+) -> Result<(), HttpRejection> {
+    let (Some(oauth), Some(principal)) = (&app.oauth, principal) else {
+        return Ok(());
+    };
+    let messages: Vec<&Message> = match frame {
+        Frame::Single(m) => vec![m],
+        Frame::Batch(items) => items.iter().filter_map(|m| m.as_ref().ok()).collect(),
+    };
+    for message in messages {
+        oauth
+            .check_message(principal, message)
+            .map_err(HttpRejection::Auth)?;
+    }
+    Ok(())
+}
+
+/// The ids of the requests in a frame (none for notifications and responses).
+fn request_ids(frame: &Frame) -> Vec<RequestId> {
+    match frame {
+        Frame::Single(Message::Request(r)) => vec![r.id.clone()],
+        Frame::Single(_) => vec![],
+        Frame::Batch(items) => items
+            .iter()
+            .filter_map(|m| match m {
+                Ok(Message::Request(r)) => Some(r.id.clone()),
+                _ => None,
+            })
+            .collect(),
+    }
+}
+
+/// The session a POST belongs to: a new one for an `initialize` without a session id (owned
+/// by the caller, when authenticated), else the one named, checked; whether it is new.
+fn session_for_post(
+    app: &App,
+    headers: &HeaderMap,
+    initialize: bool,
+    principal: Option<&Principal>,
+) -> Result<(Arc<HttpSession>, bool), HttpRejection> {
+    if initialize && header_str(headers, SESSION_HEADER).is_none() {
+        let session = app
+            .sessions
+            .create(false)
+            .map_err(|_| HttpRejection::TooManySessions)?;
+        if let Some(principal) = principal {
+            session.state.set_principal(principal.clone());
+        }
+        return Ok((session, true));
+    }
+    let session = session_of(app, headers)?;
+    version_ok(headers)?;
+    same_subject(&session, principal)?;
+    Ok((session, false))
+}
+
+impl From<StreamRefusal> for HttpRejection {
+    fn from(refusal: StreamRefusal) -> Self {
+        match refusal {
+            StreamRefusal::TooMany => Self::TooManyStreams,
+            StreamRefusal::DuplicateId(id) => Self::DuplicateId(id),
+        }
     }
 }
 
@@ -89,67 +166,16 @@ pub async fn post(
     principal: Option<Extension<Principal>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
+) -> Result<Response, HttpRejection> {
     let principal = principal.map(|Extension(p)| p);
-    let json_type = header_str(&headers, header::CONTENT_TYPE)
-        .map(|t| {
-            t.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .eq_ignore_ascii_case("application/json")
-        })
-        .unwrap_or(false);
-    if !json_type {
-        return reply::error_status(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported Media Type: Content-Type must be application/json",
-        );
-    }
-    if !(accepts(&headers, "application/json") && accepts(&headers, "text/event-stream")) {
-        return reply::error_status(
-            StatusCode::NOT_ACCEPTABLE,
-            "Not Acceptable: Accept must list application/json and text/event-stream",
-        );
-    }
-    let frame = match decode(&body) {
-        Ok(frame) => frame,
-        Err(e) => {
-            return reply::json(
-                StatusCode::BAD_REQUEST,
-                Bytes::from(Message::from(e.to_response()).encode()),
-            );
+    check_post_headers(&headers)?;
+    let frame = decode(&body).map_err(|e| HttpRejection::Malformed(e.to_response()))?;
+    check_scopes(&app, principal.as_ref(), &frame)?;
+    let frame = match frame {
+        Frame::Single(message) if super::modern::routes_modern(&headers, &message) => {
+            return Ok(super::modern::post(app, headers, message, principal).await);
         }
-    };
-    if let (Some(oauth), Some(principal)) = (&app.oauth, &principal) {
-        let messages: Vec<&Message> = match &frame {
-            Frame::Single(m) => vec![m],
-            Frame::Batch(items) => items.iter().filter_map(|m| m.as_ref().ok()).collect(),
-        };
-        for message in messages {
-            if let Err(refused) = oauth.check_message(principal, message) {
-                return reply::auth_rejection(refused);
-            }
-        }
-    }
-    if let Frame::Single(message) = &frame {
-        if super::modern::routes_modern(&headers, message) {
-            let Frame::Single(message) = frame else {
-                unreachable!("matched a single message above")
-            };
-            return super::modern::post(app, headers, message, principal).await;
-        }
-    }
-    let requests: Vec<(RequestId, &str)> = match &frame {
-        Frame::Single(Message::Request(r)) => vec![(r.id.clone(), r.method.as_str())],
-        Frame::Single(_) => vec![],
-        Frame::Batch(items) => items
-            .iter()
-            .filter_map(|m| match m {
-                Ok(Message::Request(r)) => Some((r.id.clone(), r.method.as_str())),
-                _ => None,
-            })
-            .collect(),
+        frame => frame,
     };
     let initialize = match &frame {
         Frame::Single(Message::Request(r)) if r.method == methods::INITIALIZE => {
@@ -157,85 +183,59 @@ pub async fn post(
         }
         _ => None,
     };
-    let (session, created) = match (header_str(&headers, SESSION_HEADER), &initialize) {
-        (None, Some(_)) => match app.sessions.create(false) {
-            Ok(s) => (s, true),
-            Err(_) => {
-                return reply::retry_later(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    5,
-                    "Service Unavailable: too many active sessions",
-                );
-            }
-        },
-        _ => match session_of(&app, &headers) {
-            Ok(s) => (s, false),
-            Err(r) => return *r,
-        },
-    };
-    if created {
-        if let Some(principal) = &principal {
-            session.state.set_principal(principal.clone());
-        }
-    } else {
-        if let Err(r) = version_ok(&headers) {
-            return *r;
-        }
-        if let Err(r) = same_subject(&session, principal.as_ref()) {
-            return *r;
-        }
-    }
+    let (session, created) =
+        session_for_post(&app, &headers, initialize.is_some(), principal.as_ref())?;
     let _active = session.use_now();
-    if requests.is_empty() {
+    let ids = request_ids(&frame);
+    if ids.is_empty() {
         // Notifications and responses: accepted once the engine has them.
         if !session.deliver(InboundFrame::Decoded(frame)).await {
-            return reply::error_status(StatusCode::NOT_FOUND, "Session not found: it has ended");
+            return Err(HttpRejection::SessionEnded);
         }
-        return StatusCode::ACCEPTED.into_response();
+        return Ok(StatusCode::ACCEPTED.into_response());
     }
-    let ids: Vec<RequestId> = requests.iter().map(|(id, _)| id.clone()).collect();
-    let stream = match session.open_stream(&ids, app.config.max_streams_per_session) {
-        Ok(stream) => stream,
-        Err(StreamRefusal::TooMany) => {
-            return reply::retry_later(
-                StatusCode::TOO_MANY_REQUESTS,
-                1,
-                "Too Many Requests: too many open request streams in this session",
-            );
-        }
-        Err(StreamRefusal::DuplicateId(id)) => {
-            return reply::error_status(
-                StatusCode::BAD_REQUEST,
-                &format!("Bad Request: request id {id} is already in flight in this session"),
-            );
-        }
-    };
+    let stream = session.open_stream(&ids, app.config.max_streams_per_session)?;
     let log = app.sessions.log().clone();
     let key = session.stream_key(stream);
     // Create the stream before the engine can write to it, so readers can wait on it.
-    if let Err(e) = log.append(&key, Vec::new()).await {
-        return reply::error_status(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("Internal error: {e}"),
-        );
-    }
+    log.append(&key, Vec::new())
+        .await
+        .map_err(|e| HttpRejection::Internal(e.to_string()))?;
     if !session.deliver(InboundFrame::Decoded(frame)).await {
-        return reply::error_status(StatusCode::NOT_FOUND, "Session not found: it has ended");
+        return Err(HttpRejection::SessionEnded);
     }
     let version = match &initialize {
         Some(Ok(p)) => ProtocolVersion::parse(&p.protocol_version),
         _ => session.state.version(),
     };
     let primed = version.is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
+    let mut response = answer(&app, &session, stream, primed, created).await;
+    if created {
+        if let Ok(value) = HeaderValue::from_str(&session.id) {
+            response.headers_mut().insert(SESSION_HEADER, value);
+        }
+    }
+    Ok(response)
+}
 
-    // JSON if the response comes first and soon; SSE otherwise.
+/// The answer to a POST whose requests are with the engine: JSON when the response comes
+/// first and soon (and JSON answers are on), else SSE from the request's stream in the log.
+async fn answer(
+    app: &App,
+    session: &Arc<HttpSession>,
+    stream: u64,
+    primed: bool,
+    created: bool,
+) -> Response {
+    let log = app.sessions.log().clone();
+    let key = session.stream_key(stream);
     let mut first = log.read_after(&key, 0, 2).await.unwrap_or_default();
     if first.events.is_empty() {
         let _ = tokio::time::timeout(app.config.keep_alive, log.wait_after(&key, 0)).await;
         first = log.read_after(&key, 0, 2).await.unwrap_or_default();
     }
     let json_ok = app.config.response_mode == super::ResponseMode::Json;
-    let mut response = match first.events.first() {
+    match first.events.first() {
         Some(event) if json_ok && event.last => {
             let body = event.data.clone();
             log.remove(&key).await;
@@ -269,13 +269,7 @@ pub async fn post(
             on_drop: None,
         }
         .into_response(),
-    };
-    if created {
-        if let Ok(value) = HeaderValue::from_str(&session.id) {
-            response.headers_mut().insert(SESSION_HEADER, value);
-        }
     }
-    response
 }
 
 fn is_error(body: &[u8]) -> bool {
@@ -289,46 +283,34 @@ fn is_error(body: &[u8]) -> bool {
 }
 
 /// `GET /mcp`: the standalone stream, or the resumption of any stream with `Last-Event-ID`.
-pub async fn get(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+pub async fn get(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Response, HttpRejection> {
     if !accepts(&headers, "text/event-stream") {
-        return reply::error_status(
-            StatusCode::NOT_ACCEPTABLE,
+        return Err(HttpRejection::NotAcceptable(
             "Not Acceptable: Accept must list text/event-stream",
-        );
+        ));
     }
-    let session = match session_of(&app, &headers) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
-    if let Err(r) = version_ok(&headers) {
-        return *r;
-    }
+    let session = session_of(&app, &headers)?;
+    version_ok(&headers)?;
     let log = app.sessions.log().clone();
     if let Some(last) = header_str(&headers, "last-event-id") {
-        let Some((stream, seq)) = session.parse_event_id(last) else {
-            return reply::error_status(
-                StatusCode::BAD_REQUEST,
-                "Bad Request: Last-Event-ID does not name a stream of this session",
-            );
-        };
+        let (stream, seq) = session
+            .parse_event_id(last)
+            .ok_or(HttpRejection::ForeignEventId)?;
         let now = log
             .read_after(&session.stream_key(stream), seq, 0)
             .await
             .unwrap_or_default();
         if !now.known {
-            return reply::error_status(
-                StatusCode::NOT_FOUND,
-                "Not Found: that stream is no longer kept; its events cannot be replayed",
-            );
+            return Err(HttpRejection::StreamGone);
         }
         let on_drop = (stream == STANDALONE).then(|| standalone_release(&session));
         if stream == STANDALONE && session.standalone_attached.swap(true, Ordering::AcqRel) {
-            return reply::error_status(
-                StatusCode::CONFLICT,
-                "Conflict: this session's standalone stream is already open",
-            );
+            return Err(HttpRejection::StandaloneOpen);
         }
-        return StreamReader {
+        return Ok(StreamReader {
             log,
             session,
             stream,
@@ -340,13 +322,10 @@ pub async fn get(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
             retry_ms: app.config.retry_ms,
             on_drop,
         }
-        .into_response();
+        .into_response());
     }
     if session.standalone_attached.swap(true, Ordering::AcqRel) {
-        return reply::error_status(
-            StatusCode::CONFLICT,
-            "Conflict: this session's standalone stream is already open",
-        );
+        return Err(HttpRejection::StandaloneOpen);
     }
     let key = session.stream_key(STANDALONE);
     let _ = log.append(&key, Vec::new()).await;
@@ -359,7 +338,7 @@ pub async fn get(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         .state
         .version()
         .is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
-    StreamReader {
+    Ok(StreamReader {
         log,
         session: session.clone(),
         stream: STANDALONE,
@@ -375,7 +354,7 @@ pub async fn get(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
         retry_ms: app.config.retry_ms,
         on_drop: Some(standalone_release(&session)),
     }
-    .into_response()
+    .into_response())
 }
 
 fn standalone_release(session: &Arc<HttpSession>) -> Box<dyn FnOnce() + Send + Sync> {
@@ -388,12 +367,11 @@ fn standalone_release(session: &Arc<HttpSession>) -> Box<dyn FnOnce() + Send + S
 }
 
 /// `DELETE /mcp`: the client ends its session.
-pub async fn delete(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    match session_of(&app, &headers) {
-        Ok(session) => {
-            app.sessions.end(&session.id);
-            StatusCode::OK.into_response()
-        }
-        Err(r) => *r,
-    }
+pub async fn delete(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<StatusCode, HttpRejection> {
+    let session = session_of(&app, &headers)?;
+    app.sessions.end(&session.id);
+    Ok(StatusCode::OK)
 }
