@@ -8,6 +8,7 @@
 //! No I/O and no runtime here: transports and the engine live in the `spate` crate.
 
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 
 pub mod capabilities;
 pub mod completion;

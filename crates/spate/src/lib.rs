@@ -27,6 +27,7 @@
 //! any HTTP or TLS crate.
 
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 
 pub use spate_protocol as protocol;
 

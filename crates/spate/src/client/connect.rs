@@ -26,6 +26,7 @@ use crate::engine::{Peer, PeerConfig, PeerError, PeerHandle, RequestOptions};
 
 /// Why connecting failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConnectError {
     /// The server process could not be started.
     #[error("could not start the server: {0}")]

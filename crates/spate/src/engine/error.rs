@@ -7,6 +7,7 @@ use spate_protocol::ErrorObject;
 /// Local failures (timeout, closed connection) are distinct from the peer's own errors, so a
 /// caller never mistakes one for the other.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum PeerError {
     /// The peer answered with a JSON-RPC error.
     #[error("peer error {0}")]

@@ -92,6 +92,7 @@ impl std::fmt::Debug for PeerHandle {
 }
 
 /// A running connection: the handle plus the task that drives it.
+#[derive(Debug)]
 pub struct Peer {
     /// Sends to the other side.
     pub handle: PeerHandle,

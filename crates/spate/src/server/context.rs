@@ -59,6 +59,7 @@ impl std::fmt::Debug for Context {
 
 /// Why a context operation did not happen.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ContextError {
     /// The client did not declare the capability this needs.
     #[error("the client does not support {0}")]

@@ -9,7 +9,7 @@ use spate_protocol::ErrorObject;
 ///
 /// `fingerprint` identifies the list (e.g. which method); a cursor minted for another list,
 /// or one that does not parse, is `-32602 Invalid params`.
-pub fn paginate<T: Clone>(
+pub(super) fn paginate<T: Clone>(
     items: &[T],
     cursor: Option<&str>,
     page_size: usize,

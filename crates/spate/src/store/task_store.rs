@@ -30,6 +30,7 @@ pub type TaskChange = Arc<dyn Fn(&mut TaskRecord) + Send + Sync>;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TaskStoreError {
     /// The store holds as many tasks as it may.
     #[error("too many tasks: at most {0}")]

@@ -72,6 +72,7 @@ pub use token::TokenSet;
 
 /// Why authorization failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OAuthError {
     /// A request to a metadata, registration or token endpoint failed on the network.
     #[error("{0}")]

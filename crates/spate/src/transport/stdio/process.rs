@@ -151,6 +151,7 @@ impl ChildServer {
         #[cfg(unix)]
         if let Some(pid) = self.child.id().and_then(|p| i32::try_from(p).ok()) {
             // SAFETY: kill(2) with a pid we own and a valid signal number has no memory effects.
+            #[allow(unsafe_code)] // the crate's one unsafe call: tokio has no SIGTERM for a child
             unsafe {
                 libc::kill(pid, libc::SIGTERM);
             }

@@ -205,6 +205,7 @@ impl Default for HttpClientOptions {
 
 /// Why an HTTP transport could not be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum HttpClientError {
     /// The URL is not an absolute http(s) URL.
     #[error("invalid MCP endpoint URL {0:?}")]

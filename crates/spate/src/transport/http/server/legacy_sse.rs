@@ -19,10 +19,10 @@ use super::stream_reader::{Framing, StreamReader};
 use crate::engine::InboundFrame;
 
 /// The path clients POST to, relative to the server root.
-pub const MESSAGE_PATH: &str = "/message";
+pub(super) const MESSAGE_PATH: &str = "/message";
 
 /// `GET /sse`.
-pub async fn open(State(app): State<Arc<App>>) -> Result<Response, HttpRejection> {
+pub(super) async fn open(State(app): State<Arc<App>>) -> Result<Response, HttpRejection> {
     let session = app
         .sessions
         .create(true)
@@ -55,7 +55,7 @@ pub async fn open(State(app): State<Arc<App>>) -> Result<Response, HttpRejection
 }
 
 /// `POST /message?sessionId=…`.
-pub async fn message(
+pub(super) async fn message(
     State(app): State<Arc<App>>,
     Query(query): Query<HashMap<String, String>>,
     _headers: HeaderMap,

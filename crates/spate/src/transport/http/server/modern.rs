@@ -38,7 +38,7 @@ use crate::transport::RESPONSE_SETTLE;
 const QUEUE: usize = 32;
 
 /// Whether a POSTed message is to be handled as a 2026-07-28 request.
-pub fn routes_modern(headers: &HeaderMap, message: &Message) -> bool {
+pub(super) fn routes_modern(headers: &HeaderMap, message: &Message) -> bool {
     if let Some(version) = rh::value(headers, VERSION) {
         return match version {
             Ok(v) => ProtocolVersion::parse(v).is_none_or(|v| v.era() == Era::Modern),
@@ -54,7 +54,7 @@ pub fn routes_modern(headers: &HeaderMap, message: &Message) -> bool {
 }
 
 /// Answers one modern POST.
-pub async fn post(
+pub(super) async fn post(
     app: Arc<App>,
     headers: HeaderMap,
     message: Message,

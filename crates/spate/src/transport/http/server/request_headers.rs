@@ -12,22 +12,22 @@ use serde_json::Value;
 use spate_protocol::{ErrorObject, JsonObject, error_code, methods};
 
 /// `MCP-Protocol-Version`.
-pub const VERSION: &str = super::streamable::VERSION_HEADER;
+pub(super) const VERSION: &str = super::streamable::VERSION_HEADER;
 /// `Mcp-Method`.
-pub const METHOD: &str = "mcp-method";
+pub(super) const METHOD: &str = "mcp-method";
 /// `Mcp-Name`.
-pub const NAME: &str = "mcp-name";
+pub(super) const NAME: &str = "mcp-name";
 /// The prefix of the per-argument headers.
-pub const PARAM_PREFIX: &str = "mcp-param-";
+pub(super) const PARAM_PREFIX: &str = "mcp-param-";
 
 /// `-32020` with a message.
-pub fn mismatch(message: impl Into<String>) -> ErrorObject {
+pub(super) fn mismatch(message: impl Into<String>) -> ErrorObject {
     ErrorObject::new(error_code::HEADER_MISMATCH, message)
 }
 
 /// A header's value, trimmed. `Err` when it is present but not visible ASCII, or given more
 /// than once (which of two values would the body have to match?).
-pub fn value<'a>(headers: &'a HeaderMap, name: &str) -> Option<Result<&'a str, ErrorObject>> {
+pub(super) fn value<'a>(headers: &'a HeaderMap, name: &str) -> Option<Result<&'a str, ErrorObject>> {
     let raw = headers.get(name)?;
     if headers.get_all(name).iter().nth(1).is_some() {
         return Some(Err(mismatch(format!(
@@ -47,7 +47,7 @@ pub fn value<'a>(headers: &'a HeaderMap, name: &str) -> Option<Result<&'a str, E
 
 /// A header value with the base64 sentinel decoded (`=?base64?SGVsbG8=?=` is `Hello`).
 /// Anything else is taken literally.
-pub fn decoded(value: &str) -> Result<String, ErrorObject> {
+pub(super) fn decoded(value: &str) -> Result<String, ErrorObject> {
     let Some(inner) = value
         .strip_prefix("=?base64?")
         .and_then(|v| v.strip_suffix("?="))
@@ -62,7 +62,7 @@ pub fn decoded(value: &str) -> Result<String, ErrorObject> {
 
 /// What `Mcp-Name` must carry for `method`: the tool or prompt name, the resource URI, or
 /// the task id; `None` when the method has no name.
-pub fn expected_name(method: &str, params: &JsonObject) -> Option<Option<String>> {
+pub(super) fn expected_name(method: &str, params: &JsonObject) -> Option<Option<String>> {
     let field = match method {
         methods::TOOLS_CALL | methods::PROMPTS_GET => "name",
         methods::RESOURCES_READ => "uri",
@@ -74,7 +74,7 @@ pub fn expected_name(method: &str, params: &JsonObject) -> Option<Option<String>
 
 /// Checks the standard headers against the request: presence first (the caller checks
 /// `_meta` between the two steps), then agreement.
-pub fn check_present(headers: &HeaderMap) -> Result<(), ErrorObject> {
+pub(super) fn check_present(headers: &HeaderMap) -> Result<(), ErrorObject> {
     for name in [VERSION, METHOD] {
         match value(headers, name) {
             None => return Err(mismatch(format!("Missing required header {name}"))),
@@ -86,7 +86,7 @@ pub fn check_present(headers: &HeaderMap) -> Result<(), ErrorObject> {
 }
 
 /// Checks that the headers say what the body says: version, method, name.
-pub fn check_agree(
+pub(super) fn check_agree(
     headers: &HeaderMap,
     version: &str,
     method: &str,
@@ -125,7 +125,7 @@ pub fn check_agree(
 }
 
 /// The `x-mcp-header` annotations of a tool's input schema: (property, header name).
-pub fn annotated(input_schema: &JsonObject) -> Vec<(String, String)> {
+pub(super) fn annotated(input_schema: &JsonObject) -> Vec<(String, String)> {
     input_schema
         .get("properties")
         .and_then(Value::as_object)
@@ -144,7 +144,7 @@ pub fn annotated(input_schema: &JsonObject) -> Vec<(String, String)> {
 /// Checks `Mcp-Param-*` headers against the arguments of a `tools/call`: every annotated
 /// argument that has a value must come with its header, equal to it; a header for an
 /// argument that is absent or null is a mismatch too.
-pub fn check_params(
+pub(super) fn check_params(
     headers: &HeaderMap,
     annotations: &[(String, String)],
     arguments: Option<&JsonObject>,

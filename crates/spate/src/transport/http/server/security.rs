@@ -12,7 +12,7 @@ use crate::auth::resource_server::AuthRejection;
 
 /// What the guard enforces; built once from the config and bind address.
 #[derive(Clone, Default)]
-pub struct Guard {
+pub(super) struct Guard {
     /// Allowed `Host` values (lowercase); empty = any.
     pub hosts: Vec<String>,
     /// Allowed `Origin` values (lowercase); empty = loopback origins only.
@@ -89,7 +89,7 @@ fn is_loopback_origin(origin: &str) -> bool {
 }
 
 /// The axum middleware applying a [`Guard`].
-pub async fn guard(
+pub(super) async fn guard(
     State(guard): State<std::sync::Arc<Guard>>,
     request: Request,
     next: Next,

@@ -18,12 +18,12 @@ use crate::server::{Server, SessionState};
 use crate::store::event_log::{EventLog, NewEvent};
 
 /// The stream number of a session's standalone (GET) stream.
-pub const STANDALONE: u64 = 0;
+pub(super) const STANDALONE: u64 = 0;
 
 /// One MCP session over HTTP. It runs no task of its own: the HTTP handlers hand its engine
 /// each inbound message, and what the engine sends goes straight into the event log, on the
 /// stream of its exchange; server events reach it through the registry's fan-out.
-pub struct HttpSession {
+pub(super) struct HttpSession {
     /// The `Mcp-Session-Id`.
     pub id: String,
     /// What the server negotiated with this client.
@@ -61,7 +61,7 @@ impl std::fmt::Debug for HttpSession {
 
 /// Why a request stream could not be opened.
 #[derive(Debug, PartialEq, Eq)]
-pub enum StreamRefusal {
+pub(super) enum StreamRefusal {
     /// The session has as many streams open as it may.
     TooMany,
     /// A request with that id is already in flight in this session.
@@ -72,7 +72,7 @@ pub enum StreamRefusal {
 const KEY_INLINE: usize = 64;
 
 /// The log key of one of a session's streams, `session.stream`; derefs to `str`.
-pub enum StreamKey<'a> {
+pub(super) enum StreamKey<'a> {
     /// The standalone stream's key, made once per session.
     Borrowed(&'a str),
     /// A request stream's key, written into `buf[..len]`.
@@ -117,7 +117,7 @@ impl std::ops::Deref for StreamKey<'_> {
 
 /// An SSE event id, `session.stream.seq` (see [`HttpSession::event_id`]).
 #[derive(Debug, Clone, Copy)]
-pub struct EventId<'a> {
+pub(super) struct EventId<'a> {
     session: &'a str,
     stream: u64,
     seq: u64,
@@ -145,7 +145,7 @@ impl<'a> EventId<'a> {
 
 impl HttpSession {
     /// The log key of one of this session's streams (the standalone one is not built again).
-    pub fn stream_key(&self, stream: u64) -> StreamKey<'_> {
+    pub(super) fn stream_key(&self, stream: u64) -> StreamKey<'_> {
         if stream == STANDALONE {
             return StreamKey::Borrowed(self.standalone_key());
         }
@@ -153,19 +153,19 @@ impl HttpSession {
     }
 
     /// The log key of the standalone stream.
-    pub fn standalone_key(&self) -> &str {
+    pub(super) fn standalone_key(&self) -> &str {
         &self.standalone_key
     }
 
     /// The SSE event id of an event: session, stream and position, so a `Last-Event-ID`
     /// names exactly one stream of exactly one session. Written where it is displayed, so
     /// framing an event allocates no string for its id.
-    pub fn event_id(&self, stream: u64, seq: u64) -> EventId<'_> {
+    pub(super) fn event_id(&self, stream: u64, seq: u64) -> EventId<'_> {
         EventId::new(&self.id, stream, seq)
     }
 
     /// Parses an event id of this session into (stream, seq); `None` for anything else.
-    pub fn parse_event_id(&self, event_id: &str) -> Option<(u64, u64)> {
+    pub(super) fn parse_event_id(&self, event_id: &str) -> Option<(u64, u64)> {
         let mut parts = event_id.trim().rsplitn(3, '.');
         let seq = parts.next()?.parse().ok()?;
         let stream = parts.next()?.parse().ok()?;
@@ -173,7 +173,7 @@ impl HttpSession {
     }
 
     /// Opens a stream for a POST carrying these requests.
-    pub fn open_stream(&self, ids: &[RequestId], limit: usize) -> Result<u64, StreamRefusal> {
+    pub(super) fn open_stream(&self, ids: &[RequestId], limit: usize) -> Result<u64, StreamRefusal> {
         let mut streams = lock(&self.request_streams);
         if streams.len() + ids.len() > limit {
             return Err(StreamRefusal::TooMany);
@@ -192,7 +192,7 @@ impl HttpSession {
     /// drops from `log` the first-delivered stream beyond the session's cap. A stream whose
     /// answer never reached a connection is not counted: it is the one a client resumes, and
     /// only the log's own retention ends it.
-    pub async fn delivered(&self, log: &Arc<dyn EventLog>, stream: u64) {
+    pub(super) async fn delivered(&self, log: &Arc<dyn EventLog>, stream: u64) {
         let overflow = {
             let mut delivered = lock(&self.delivered);
             // A resumed stream may be delivered again; it keeps its place.
@@ -212,12 +212,12 @@ impl HttpSession {
 
     /// Hands a decoded frame to the engine: notifications are handled, requests started,
     /// when this returns. `false` once the session has ended.
-    pub async fn deliver(&self, frame: InboundFrame) -> bool {
+    pub(super) async fn deliver(&self, frame: InboundFrame) -> bool {
         !self.is_closed() && self.peer.receive(frame).await
     }
 
     /// Marks the session in use until the returned guard drops.
-    pub fn use_now(self: &Arc<Self>) -> ActiveGuard {
+    pub(super) fn use_now(self: &Arc<Self>) -> ActiveGuard {
         self.active.fetch_add(1, Ordering::AcqRel);
         *lock(&self.last_used) = Instant::now();
         ActiveGuard(self.clone())
@@ -228,7 +228,7 @@ impl HttpSession {
     }
 
     /// Whether the session has ended.
-    pub fn is_closed(&self) -> bool {
+    pub(super) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
 
@@ -239,7 +239,7 @@ impl HttpSession {
 }
 
 /// Keeps a session counted as active (not idle, not evictable) while alive.
-pub struct ActiveGuard(Arc<HttpSession>);
+pub(super) struct ActiveGuard(Arc<HttpSession>);
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
@@ -250,10 +250,10 @@ impl Drop for ActiveGuard {
 
 /// Why a session could not be created.
 #[derive(Debug, PartialEq, Eq)]
-pub struct AtCapacity;
+pub(super) struct AtCapacity;
 
 /// All live sessions of one HTTP server.
-pub struct SessionRegistry {
+pub(super) struct SessionRegistry {
     sessions: Mutex<HashMap<String, Arc<HttpSession>>>,
     server: Server,
     log: Arc<dyn EventLog>,
@@ -268,7 +268,7 @@ pub struct SessionRegistry {
 impl SessionRegistry {
     /// A registry creating sessions of `server`, with streams in `log`, each session keeping
     /// at most `finished_kept` finished streams.
-    pub fn new(
+    pub(super) fn new(
         server: Server,
         log: Arc<dyn EventLog>,
         max_sessions: usize,
@@ -287,12 +287,12 @@ impl SessionRegistry {
     }
 
     /// The event log.
-    pub fn log(&self) -> &Arc<dyn EventLog> {
+    pub(super) fn log(&self) -> &Arc<dyn EventLog> {
         &self.log
     }
 
     /// A live session by id.
-    pub fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
+    pub(super) fn get(&self, id: &str) -> Option<Arc<HttpSession>> {
         lock(&self.sessions).get(id).cloned()
     }
 
@@ -306,12 +306,12 @@ impl SessionRegistry {
     }
 
     /// Sessions alive now.
-    pub fn count(&self) -> usize {
+    pub(super) fn count(&self) -> usize {
         lock(&self.sessions).len()
     }
 
     /// Starts a new session; at the cap the least recently used idle session makes room.
-    pub fn create(self: &Arc<Self>, legacy: bool) -> Result<Arc<HttpSession>, AtCapacity> {
+    pub(super) fn create(self: &Arc<Self>, legacy: bool) -> Result<Arc<HttpSession>, AtCapacity> {
         let evicted = {
             let sessions = lock(&self.sessions);
             if sessions.len() < self.max_sessions {
@@ -360,7 +360,7 @@ impl SessionRegistry {
     }
 
     /// Ends a session: its engine stops, its streams are dropped. Whether it existed.
-    pub fn end(&self, id: &str) -> bool {
+    pub(super) fn end(&self, id: &str) -> bool {
         let Some(session) = lock(&self.sessions).remove(id) else {
             return false;
         };
@@ -372,7 +372,7 @@ impl SessionRegistry {
     }
 
     /// Ends sessions idle for longer than the TTL; returns how many.
-    pub fn expire_idle(&self) -> usize {
+    pub(super) fn expire_idle(&self) -> usize {
         let now = Instant::now();
         let expired: Vec<String> = lock(&self.sessions)
             .values()

@@ -13,7 +13,7 @@ use super::sessions::EventId;
 
 /// Appends one SSE event with an id and JSON data (data never holds a newline: it is compact
 /// JSON).
-pub fn put_event(out: &mut BytesMut, id: EventId<'_>, data: &[u8]) {
+pub(super) fn put_event(out: &mut BytesMut, id: EventId<'_>, data: &[u8]) {
     out.reserve(data.len() + 64);
     out.put_slice(b"id: ");
     id.put(out);
@@ -23,7 +23,7 @@ pub fn put_event(out: &mut BytesMut, id: EventId<'_>, data: &[u8]) {
 }
 
 /// Appends one named event without id (the old transport's `endpoint` and `message` events).
-pub fn put_named(out: &mut BytesMut, name: &str, data: &[u8]) {
+pub(super) fn put_named(out: &mut BytesMut, name: &str, data: &[u8]) {
     out.reserve(data.len() + name.len() + 16);
     out.put_slice(b"event: ");
     out.put_slice(name.as_bytes());
@@ -33,14 +33,14 @@ pub fn put_named(out: &mut BytesMut, name: &str, data: &[u8]) {
 }
 
 /// Appends a comment line: keeps idle connections open, ignored by clients.
-pub fn put_comment(out: &mut BytesMut, text: impl Display) {
+pub(super) fn put_comment(out: &mut BytesMut, text: impl Display) {
     out.put_slice(b": ");
     put_display(out, text);
     out.put_slice(b"\n\n");
 }
 
 /// Appends a `retry` field alone: tells the client how long to wait before reconnecting.
-pub fn put_retry(out: &mut BytesMut, retry_ms: u64) {
+pub(super) fn put_retry(out: &mut BytesMut, retry_ms: u64) {
     out.put_slice(b"retry: ");
     out.put_slice(Decimal::new(retry_ms).as_bytes());
     out.put_slice(b"\n\n");
@@ -52,7 +52,7 @@ fn put_display(out: &mut BytesMut, value: impl Display) {
 }
 
 /// One SSE event with JSON data and no id (2026-07-28 streams are not resumable).
-pub fn data(data: &[u8]) -> Bytes {
+pub(super) fn data(data: &[u8]) -> Bytes {
     let mut out = BytesMut::with_capacity(data.len() + 8);
     out.put_slice(b"data: ");
     out.put_slice(data);
@@ -62,7 +62,7 @@ pub fn data(data: &[u8]) -> Bytes {
 
 /// Appends the priming event of SEP-1699: an id to resume from, a `retry` hint, and empty
 /// data.
-pub fn put_priming(out: &mut BytesMut, id: EventId<'_>, retry_ms: u64) {
+pub(super) fn put_priming(out: &mut BytesMut, id: EventId<'_>, retry_ms: u64) {
     out.put_slice(b"id: ");
     id.put(out);
     out.put_slice(b"\nretry: ");
@@ -71,21 +71,21 @@ pub fn put_priming(out: &mut BytesMut, id: EventId<'_>, retry_ms: u64) {
 }
 
 /// The priming event alone (see [`put_priming`]).
-pub fn priming(id: EventId<'_>, retry_ms: u64) -> Bytes {
+pub(super) fn priming(id: EventId<'_>, retry_ms: u64) -> Bytes {
     let mut out = BytesMut::with_capacity(64);
     put_priming(&mut out, id, retry_ms);
     out.freeze()
 }
 
 /// One named event without id (see [`put_named`]).
-pub fn named(name: &str, data: &[u8]) -> Bytes {
+pub(super) fn named(name: &str, data: &[u8]) -> Bytes {
     let mut out = BytesMut::new();
     put_named(&mut out, name, data);
     out.freeze()
 }
 
 /// One comment line (see [`put_comment`]).
-pub fn comment(text: &str) -> Bytes {
+pub(super) fn comment(text: &str) -> Bytes {
     let mut out = BytesMut::new();
     put_comment(&mut out, text);
     out.freeze()

@@ -24,7 +24,7 @@ const CHUNK_BYTES: usize = 64 * 1024;
 
 /// How events are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Framing {
+pub(super) enum Framing {
     /// Streamable HTTP: every event has an id (`session.stream.seq`).
     WithIds,
     /// The 2024-11-05 transport: `event: message`, no ids.
@@ -32,7 +32,7 @@ pub enum Framing {
 }
 
 /// A reader of one stream from a cursor.
-pub struct StreamReader {
+pub(super) struct StreamReader {
     /// The log holding the stream.
     pub log: Arc<dyn EventLog>,
     /// The session owning it.
@@ -89,7 +89,7 @@ impl Drop for State {
 
 impl StreamReader {
     /// The SSE response that runs this reader.
-    pub fn into_response(self) -> Response {
+    pub(super) fn into_response(self) -> Response {
         let active = self.session.use_now();
         let mut out = BytesMut::new();
         let mut reader = self;
@@ -223,7 +223,7 @@ async fn wait(s: &mut State) {
 }
 
 /// A `200 text/event-stream` response with the headers proxies need to pass it through.
-pub fn sse_response(body: Body) -> Response {
+pub(super) fn sse_response(body: Body) -> Response {
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();

@@ -161,7 +161,7 @@ impl From<StreamRefusal> for HttpRejection {
 }
 
 /// `POST /mcp`: one message (or a 2025-03-26 batch) from the client.
-pub async fn post(
+pub(super) async fn post(
     State(app): State<Arc<App>>,
     principal: Option<Extension<Principal>>,
     headers: HeaderMap,
@@ -283,7 +283,7 @@ fn is_error(body: &[u8]) -> bool {
 }
 
 /// `GET /mcp`: the standalone stream, or the resumption of any stream with `Last-Event-ID`.
-pub async fn get(
+pub(super) async fn get(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
 ) -> Result<Response, HttpRejection> {
@@ -367,7 +367,7 @@ fn standalone_release(session: &Arc<HttpSession>) -> Box<dyn FnOnce() + Send + S
 }
 
 /// `DELETE /mcp`: the client ends its session.
-pub async fn delete(
+pub(super) async fn delete(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
 ) -> Result<StatusCode, HttpRejection> {
