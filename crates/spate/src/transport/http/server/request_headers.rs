@@ -27,7 +27,10 @@ pub(super) fn mismatch(message: impl Into<String>) -> ErrorObject {
 
 /// A header's value, trimmed. `Err` when it is present but not visible ASCII, or given more
 /// than once (which of two values would the body have to match?).
-pub(super) fn value<'a>(headers: &'a HeaderMap, name: &str) -> Option<Result<&'a str, ErrorObject>> {
+pub(super) fn value<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+) -> Option<Result<&'a str, ErrorObject>> {
     let raw = headers.get(name)?;
     if headers.get_all(name).iter().nth(1).is_some() {
         return Some(Err(mismatch(format!(

@@ -173,7 +173,11 @@ impl HttpSession {
     }
 
     /// Opens a stream for a POST carrying these requests.
-    pub(super) fn open_stream(&self, ids: &[RequestId], limit: usize) -> Result<u64, StreamRefusal> {
+    pub(super) fn open_stream(
+        &self,
+        ids: &[RequestId],
+        limit: usize,
+    ) -> Result<u64, StreamRefusal> {
         let mut streams = lock(&self.request_streams);
         if streams.len() + ids.len() > limit {
             return Err(StreamRefusal::TooMany);
