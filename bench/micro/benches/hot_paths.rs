@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use bench_micro::{ECHO, Endpoint};
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use spate::server::modern::{claims_modern, request_meta};
+use spate::protocol::envelope::{claims_modern, request_meta};
 use spate::store::event_log::{EventLog, MemoryEventLog, NewEvent, Retention};
 use spate::transport::http::server::ResponseMode;
 use spate_protocol::Message;

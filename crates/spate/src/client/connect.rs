@@ -14,12 +14,12 @@ use spate_protocol::{
 };
 use tokio::sync::broadcast;
 
-use super::envelope::Envelope;
 use super::era::{self, EraChoice, ProbeVerdict};
 use super::inbound::{ClientSession, Routing};
 use super::input_rounds::{Round, round_of};
 use super::listen::ListenRoutes;
 use super::result_cache::ResultCache;
+use super::stamp::RequestStamp;
 use super::{Client, ClientHandlers, Connection, Limits};
 use crate::engine::Transport;
 use crate::engine::{Peer, PeerConfig, PeerError, PeerHandle, RequestOptions};
@@ -245,14 +245,14 @@ impl ClientBuilder {
         Ok(())
     }
 
-    fn envelope(&self) -> Envelope {
+    fn envelope(&self) -> RequestStamp {
         let mut capabilities = capabilities_of(&self.handlers);
         if self.tasks {
             let mut extensions = std::collections::BTreeMap::new();
             extensions.insert(TASKS_EXTENSION_ID.to_owned(), JsonObject::new());
             capabilities.extensions = Some(extensions);
         }
-        Envelope::new(
+        RequestStamp::new(
             ProtocolVersion::LATEST,
             capabilities,
             self.info.clone(),
@@ -261,7 +261,7 @@ impl ClientBuilder {
     }
 
     /// Settles the client on the modern era with what `server/discover` said.
-    fn adopt(&self, client: &mut Client, envelope: Envelope, found: Discovered) {
+    fn adopt(&self, client: &mut Client, envelope: RequestStamp, found: Discovered) {
         let version = envelope.version();
         client.init = InitializeResult {
             protocol_version: version.as_str().to_owned(),
@@ -324,7 +324,7 @@ struct TopLevelInfo {
 /// counts as a `-32022` naming what it lists.
 async fn discover(
     client: &Client,
-    envelope: &Envelope,
+    envelope: &RequestStamp,
     timeout: Duration,
 ) -> Result<Discovered, PeerError> {
     if let Some(connection) = &client.connection {

@@ -34,13 +34,13 @@
 mod calls;
 mod connect;
 mod connection;
-mod envelope;
 mod era;
 mod handlers;
 mod inbound;
 mod input_rounds;
 mod listen;
 mod result_cache;
+mod stamp;
 mod task_follow;
 
 use std::sync::Arc;
@@ -58,8 +58,8 @@ pub use handlers::ClientHandlers;
 pub use listen::{ListenOutcome, Subscription, SubscriptionEvent};
 
 use crate::engine::{PeerError, PeerHandle};
-use envelope::Envelope;
 use inbound::Routing;
+use stamp::RequestStamp;
 
 /// Notifications from the server, as they arrive (bounded; a slow reader misses the oldest).
 pub type NotificationStream = broadcast::Receiver<Notification>;
@@ -83,7 +83,7 @@ pub struct Client {
     handlers: ClientHandlers,
     routing: Arc<Routing>,
     /// Set in the modern era: what every request is stamped with.
-    envelope: Option<Arc<Envelope>>,
+    envelope: Option<Arc<RequestStamp>>,
     limits: Limits,
     /// One subscription is set up at a time (see the `listen` module).
     listen_setup: tokio::sync::Mutex<()>,

@@ -24,8 +24,8 @@ use spate_protocol::{
 use tokio::time::Instant;
 
 use super::Client;
-use super::envelope::Envelope;
 use super::input_rounds::answer_all;
+use super::stamp::RequestStamp;
 use crate::engine::{PeerError, RequestOptions};
 
 /// The polling interval when the server suggests none.
@@ -47,7 +47,7 @@ impl Client {
     /// Follows the task a `CreateTaskResult` announced until it ends; returns its result.
     pub(super) async fn follow_task(
         &self,
-        envelope: &Envelope,
+        envelope: &RequestStamp,
         created: &RawValue,
         options: &RequestOptions,
     ) -> Result<Box<RawValue>, PeerError> {
@@ -115,7 +115,7 @@ impl Client {
     /// `tasks/update`.
     async fn answer_task(
         &self,
-        envelope: &Envelope,
+        envelope: &RequestStamp,
         task: &mut Task,
         answered: &mut HashSet<String>,
         options: &RequestOptions,

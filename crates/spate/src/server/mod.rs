@@ -298,9 +298,9 @@ impl Server {
         &self,
         sink: Arc<dyn crate::engine::FrameSink>,
         principal: Option<Principal>,
-        envelope: &modern::Envelope,
+        envelope: &spate_protocol::envelope::RequestEnvelope,
     ) -> Result<crate::engine::AttachedPeer, spate_protocol::ErrorObject> {
-        let state = SessionState::modern(envelope.supported_version()?, envelope);
+        let state = SessionState::modern(modern::supported_version(envelope)?, envelope);
         if let Some(principal) = principal {
             state.set_principal(principal);
         }

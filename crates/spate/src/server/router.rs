@@ -21,12 +21,13 @@ use spate_protocol::{
 use super::completion::complete_result;
 use super::context::{Context, ProgressState};
 use super::cursor::paginate;
-use super::modern::{Envelope, SUPPORTED_MODERN, claims_modern, removed_in_modern, request_meta};
+use super::modern::{SUPPORTED_MODERN, removed_in_modern, supported_version};
 use super::mrtr::{Round, RoundOutcome};
 use super::tasks::{self, TaskMode, TaskSlot, TaskSupport, call_as_task};
 use super::tool::ToolEntry;
 use super::{ServerHandle, capabilities};
 use crate::engine::{Handler, PeerHandle, RequestContext};
+use spate_protocol::envelope::{RequestEnvelope, claims_modern, request_meta};
 
 /// What the server knows about one connection, negotiated at `initialize`.
 #[derive(Debug, Default)]
@@ -38,7 +39,7 @@ pub(crate) struct SessionState {
     log_level: Mutex<Option<LoggingLevel>>,
     /// A 2026-07-28 request's state, from its envelope: no logs unless the request asked for
     /// a level.
-    envelope: Option<Envelope>,
+    envelope: Option<RequestEnvelope>,
     /// Names this session as the owner of the 2025-11-25 tasks it creates.
     task_owner: OnceLock<String>,
     /// Who the transport authenticated (OAuth), when it did.
@@ -48,7 +49,7 @@ pub(crate) struct SessionState {
 
 impl SessionState {
     /// The state of one 2026-07-28 request, from its envelope: nothing outlives the request.
-    pub(crate) fn modern(version: ProtocolVersion, envelope: &Envelope) -> Self {
+    pub(crate) fn modern(version: ProtocolVersion, envelope: &RequestEnvelope) -> Self {
         let state = Self {
             envelope: Some(envelope.clone()),
             log_level: Mutex::new(envelope.log_level),
@@ -68,7 +69,7 @@ impl SessionState {
     }
 
     /// The envelope of the 2026-07-28 request this state was made for, if it was.
-    pub(crate) fn envelope(&self) -> Option<&Envelope> {
+    pub(crate) fn envelope(&self) -> Option<&RequestEnvelope> {
         self.envelope.as_ref()
     }
 
@@ -200,7 +201,7 @@ impl MethodRouter {
             return self.route_modern(request, rc, envelope).await;
         }
         if let Some(meta) = modern_meta(&request) {
-            let envelope = Envelope::read(Some(&meta))?;
+            let envelope = RequestEnvelope::read(Some(&meta))?;
             return self.route_modern(request, rc, envelope).await;
         }
         // A legacy `initialize` never gets here: `on_request` answers it as it arrives.
@@ -222,9 +223,9 @@ impl MethodRouter {
         self,
         request: Request,
         rc: RequestContext,
-        envelope: Envelope,
+        envelope: RequestEnvelope,
     ) -> Answer {
-        let version = envelope.supported_version()?;
+        let version = supported_version(&envelope)?;
         let method = request.method.as_str();
         if removed_in_modern(method) {
             return Err(ErrorObject::method_not_found(method));

@@ -93,6 +93,7 @@ use std::time::Duration;
 
 use http::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use spate_protocol::RequestId;
+use spate_protocol::http_headers::{PROTOCOL_VERSION, SESSION_ID};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -111,11 +112,6 @@ pub const HTTP_ERROR: i64 = -32050;
 /// be resumed (no event id, the server refused, the session ended, too many attempts). The
 /// request may or may not have run on the server.
 pub const STREAM_LOST: i64 = -32051;
-
-/// The `MCP-Session-Id` header.
-const SESSION_HEADER: &str = "mcp-session-id";
-/// The `MCP-Protocol-Version` header.
-const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// Which HTTP transport to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -291,10 +287,10 @@ impl Conn {
         let state = self.state();
         let mut rb = rb;
         if let Some(id) = &state.session_id {
-            rb = rb.header(SESSION_HEADER, id);
+            rb = rb.header(SESSION_ID, id);
         }
         if let Some(version) = &state.protocol_version {
-            rb = rb.header(VERSION_HEADER, version);
+            rb = rb.header(PROTOCOL_VERSION, version);
         }
         (rb, state.generation, state.session_id.is_some())
     }

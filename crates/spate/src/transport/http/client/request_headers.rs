@@ -15,15 +15,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use spate_protocol::{JsonObject, methods};
 
-use super::VERSION_HEADER;
 use super::tool_headers::{ParamHeader, encode_value};
+use spate_protocol::http_headers::{METHOD, NAME, PARAM_PREFIX, PROTOCOL_VERSION};
 
-/// `Mcp-Method`.
-const METHOD_HEADER: &str = "mcp-method";
-/// `Mcp-Name`.
-const NAME_HEADER: &str = "mcp-name";
-/// The prefix of the per-argument headers.
-const PARAM_PREFIX: &str = "mcp-param-";
 /// Tools whose annotations are remembered per connection; a `tools/list` beyond that starts
 /// the table afresh (the headers of a forgotten tool are learnt again on the next list).
 const MAX_TOOLS: usize = 10_000;
@@ -95,10 +89,10 @@ impl ModernRequest {
             }
             Err(_) => tracing::debug!("header {name} cannot carry {value:?}"),
         };
-        put(HeaderName::from_static(VERSION_HEADER), &self.version);
-        put(HeaderName::from_static(METHOD_HEADER), &self.method);
+        put(HeaderName::from_static(PROTOCOL_VERSION), &self.version);
+        put(HeaderName::from_static(METHOD), &self.method);
         if let Some(name) = &self.name {
-            put(HeaderName::from_static(NAME_HEADER), &encode_value(name));
+            put(HeaderName::from_static(NAME), &encode_value(name));
         }
         let (Some(tool), Some(arguments)) = (&self.name, &self.arguments) else {
             return headers;

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use spate_protocol::RequestId;
+use spate_protocol::http_headers::{PROTOCOL_VERSION, SESSION_ID};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
@@ -17,8 +18,8 @@ use super::authorize;
 use super::frames::{self, Outgoing};
 use super::stream::{self, PostStream, StreamKind};
 use super::{
-    Conn, HTTP_ERROR, HttpTransportKind, HttpTransportMode, Link, SESSION_HEADER, STREAM_LOST,
-    VERSION_HEADER, legacy, lock, spawn_until,
+    Conn, HTTP_ERROR, HttpTransportKind, HttpTransportMode, Link, STREAM_LOST, legacy, lock,
+    spawn_until,
 };
 use crate::engine::OutboundFrame;
 
@@ -294,7 +295,7 @@ async fn exchange_inner(link: &Link, bytes: &Bytes, out: &Outgoing, sent: Option
 
 /// Records the session id the server assigned in its answer to `initialize`.
 fn capture_session(conn: &Conn, response: &reqwest::Response) -> Result<(), String> {
-    let Some(value) = response.headers().get(SESSION_HEADER) else {
+    let Some(value) = response.headers().get(SESSION_ID) else {
         return Ok(()); // a server without sessions
     };
     if !frames::valid_session_id(value.as_bytes()) {
@@ -414,7 +415,7 @@ async fn renew(link: &Link, failed_generation: u64) -> Result<(), String> {
     if !response.status().is_success() {
         return Err(format!("initialize answered HTTP {}", response.status()));
     }
-    let session = match response.headers().get(SESSION_HEADER) {
+    let session = match response.headers().get(SESSION_ID) {
         Some(v) if frames::valid_session_id(v.as_bytes()) => {
             Some(String::from_utf8_lossy(v.as_bytes()).into_owned())
         }
@@ -431,10 +432,10 @@ async fn renew(link: &Link, failed_generation: u64) -> Result<(), String> {
         .request(reqwest::Method::POST, &conn.url)
         .header(ACCEPT, "application/json, text/event-stream")
         .header(CONTENT_TYPE, "application/json")
-        .header(VERSION_HEADER, &version)
+        .header(PROTOCOL_VERSION, &version)
         .body(frames::initialized_notification());
     if let Some(id) = &session {
-        rb = rb.header(SESSION_HEADER, id);
+        rb = rb.header(SESSION_ID, id);
     }
     let status = rb.send().await.map_err(|e| e.to_string())?.status();
     if !status.is_success() {

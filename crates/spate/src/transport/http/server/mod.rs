@@ -43,7 +43,6 @@ use axum::routing::{get, post};
 
 pub use crate::store::event_log::{EventLog, MemoryEventLog, Retention};
 pub use config::{HttpConfig, ResponseMode};
-pub use streamable::{SESSION_HEADER, VERSION_HEADER};
 
 use security::Guard;
 use sessions::SessionRegistry;

@@ -31,8 +31,9 @@ use super::stream_reader::sse_response;
 use super::{App, ResponseMode, reply, sse};
 use crate::engine::{AttachedPeer, InboundFrame, OutboundFrame, Route};
 use crate::server::Principal;
-use crate::server::modern::{Envelope, claims_modern, request_meta};
+use crate::server::modern::supported_version;
 use crate::transport::RESPONSE_SETTLE;
+use spate_protocol::envelope::{RequestEnvelope, claims_modern, request_meta};
 
 /// Frames buffered between a modern request's connection and its HTTP response.
 const QUEUE: usize = 32;
@@ -78,9 +79,13 @@ pub(super) async fn post(
 
 /// The validation ladder, in the order the conformance suite and the spec expect; the
 /// request's envelope when it passes.
-fn check(app: &App, headers: &HeaderMap, request: &Request) -> Result<Envelope, ErrorObject> {
+fn check(
+    app: &App,
+    headers: &HeaderMap,
+    request: &Request,
+) -> Result<RequestEnvelope, ErrorObject> {
     rh::check_present(headers)?;
-    let envelope = Envelope::read(request_meta(request.params.as_deref()).as_ref())?;
+    let envelope = RequestEnvelope::read(request_meta(request.params.as_deref()).as_ref())?;
     let params: JsonObject = request
         .params
         .as_deref()
@@ -95,7 +100,7 @@ fn check(app: &App, headers: &HeaderMap, request: &Request) -> Result<Envelope, 
             }
         }
     }
-    envelope.supported_version()?;
+    supported_version(&envelope)?;
     Ok(envelope)
 }
 
@@ -120,7 +125,7 @@ fn status_of(code: i64) -> StatusCode {
 async fn run(
     app: &App,
     request: Request,
-    envelope: Envelope,
+    envelope: RequestEnvelope,
     permit: OwnedSemaphorePermit,
     principal: Option<Principal>,
 ) -> Response {

@@ -12,13 +12,9 @@ use serde_json::Value;
 use spate_protocol::{ErrorObject, JsonObject, error_code, methods};
 
 /// `MCP-Protocol-Version`.
-pub(super) const VERSION: &str = super::streamable::VERSION_HEADER;
-/// `Mcp-Method`.
-pub(super) const METHOD: &str = "mcp-method";
-/// `Mcp-Name`.
-pub(super) const NAME: &str = "mcp-name";
-/// The prefix of the per-argument headers.
-pub(super) const PARAM_PREFIX: &str = "mcp-param-";
+pub(super) use spate_protocol::http_headers::{
+    METHOD, NAME, PARAM_PREFIX, PROTOCOL_VERSION as VERSION,
+};
 
 /// `-32020` with a message.
 pub(super) fn mismatch(message: impl Into<String>) -> ErrorObject {

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
+use spate_protocol::http_headers::{PROTOCOL_VERSION, SESSION_ID};
 use spate_protocol::jsonrpc::{Frame, decode};
 use spate_protocol::{InitializeRequestParams, Message, ProtocolVersion, RequestId, methods};
 
@@ -20,11 +21,6 @@ use super::sse;
 use super::stream_reader::{Framing, StreamReader, sse_response};
 use crate::engine::InboundFrame;
 use crate::server::Principal;
-
-/// The header carrying the session id.
-pub const SESSION_HEADER: &str = "mcp-session-id";
-/// The header carrying the negotiated protocol version.
-pub const VERSION_HEADER: &str = "mcp-protocol-version";
 
 fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
@@ -42,7 +38,7 @@ fn accepts(headers: &HeaderMap, mime: &str) -> bool {
 
 /// The session a request names.
 fn session_of(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, HttpRejection> {
-    let id = header_str(headers, SESSION_HEADER).ok_or(HttpRejection::SessionIdRequired)?;
+    let id = header_str(headers, SESSION_ID).ok_or(HttpRejection::SessionIdRequired)?;
     app.sessions
         .get(id)
         .filter(|s| !s.legacy)
@@ -62,7 +58,7 @@ fn same_subject(session: &HttpSession, principal: Option<&Principal>) -> Result<
 
 /// Checks `MCP-Protocol-Version` on a request after initialize.
 fn version_ok(headers: &HeaderMap) -> Result<(), HttpRejection> {
-    match header_str(headers, VERSION_HEADER) {
+    match header_str(headers, PROTOCOL_VERSION) {
         None => Ok(()), // the spec says: assume 2025-03-26
         Some(v) => match ProtocolVersion::parse(v) {
             Some(version) if version <= ProtocolVersion::LATEST_LEGACY => Ok(()),
@@ -135,7 +131,7 @@ fn session_for_post(
     initialize: bool,
     principal: Option<&Principal>,
 ) -> Result<(Arc<HttpSession>, bool), HttpRejection> {
-    if initialize && header_str(headers, SESSION_HEADER).is_none() {
+    if initialize && header_str(headers, SESSION_ID).is_none() {
         let session = app
             .sessions
             .create(false)
@@ -212,7 +208,7 @@ pub(super) async fn post(
     let mut response = answer(&app, &session, stream, primed, created).await;
     if created {
         if let Ok(value) = HeaderValue::from_str(&session.id) {
-            response.headers_mut().insert(SESSION_HEADER, value);
+            response.headers_mut().insert(SESSION_ID, value);
         }
     }
     Ok(response)

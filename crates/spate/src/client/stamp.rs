@@ -1,7 +1,10 @@
-//! The 2026-07-28 request envelope: every request says, in `params._meta`, which protocol
-//! version it is written in, what the client can do, who the client is, and (when the user
-//! asked for logs) the lowest log level it wants (Base Protocol › Overview › General fields ›
-//! `_meta`, <https://modelcontextprotocol.io/specification/2026-07-28/basic>).
+//! Stamping the 2026-07-28 request envelope on every request a modern client sends: in
+//! `params._meta`, the protocol version it is written in, what the client can do, who the
+//! client is, and (when the user asked for logs) the lowest log level it wants (Base Protocol
+//! › Overview › General fields › `_meta`,
+//! <https://modelcontextprotocol.io/specification/2026-07-28/basic>). The envelope's wire
+//! model, as servers read it, is [`spate_protocol::envelope::RequestEnvelope`]; this side
+//! keeps its parts pre-serialised, since it writes them on every request.
 
 use std::sync::Mutex;
 
@@ -20,14 +23,14 @@ use crate::engine::{PeerError, PeerHandle, RequestOptions};
 
 /// What a modern client stamps on each request.
 #[derive(Debug)]
-pub(crate) struct Envelope {
+pub(crate) struct RequestStamp {
     version: ProtocolVersion,
     capabilities: Value,
     client_info: Value,
     log_level: Mutex<Option<LoggingLevel>>,
 }
 
-impl Envelope {
+impl RequestStamp {
     /// The envelope of a client with these capabilities and this identity.
     pub(crate) fn new(
         version: ProtocolVersion,
@@ -118,7 +121,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        let envelope = Envelope::new(
+        let envelope = RequestStamp::new(
             ProtocolVersion::V2026_07_28,
             caps,
             Implementation::new("c", "1"),
