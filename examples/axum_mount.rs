@@ -38,9 +38,10 @@ async fn main() -> std::io::Result<()> {
         "Repeat a text in capitals",
         |Args(Shout { text }): Args<Shout>| async move { Ok(text.to_uppercase()) },
     );
-    let config = HttpConfig {
-        allowed_hosts: HttpConfig::hosts_for(bound),
-        ..Default::default()
+    let config = {
+        let mut config = HttpConfig::default();
+        config.allowed_hosts = HttpConfig::hosts_for(bound);
+        config
     };
     // `router()` starts the session sweeper, so it is called inside the runtime.
     let mcp = McpHttp::new(server, config).router();

@@ -55,9 +55,10 @@ pub struct Endpoint {
 impl Endpoint {
     /// Builds the router and opens a session (inside a tokio runtime).
     pub async fn new(mode: ResponseMode) -> Self {
-        let config = HttpConfig {
-            response_mode: mode,
-            ..HttpConfig::default()
+        let config = {
+            let mut config = HttpConfig::default();
+            config.response_mode = mode;
+            config
         };
         let router = McpHttp::new(server(), config).router();
         let mut this = Self {

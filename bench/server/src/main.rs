@@ -55,17 +55,15 @@ fn main() -> std::io::Result<()> {
 }
 
 async fn serve(cli: Cli) -> std::io::Result<()> {
-    let config = HttpConfig {
-        response_mode: match cli.mode {
-            Mode::Json => ResponseMode::Json,
-            Mode::Sse => ResponseMode::Sse,
-        },
-        // The fan-out and idle-memory workloads hold 10 000 sessions or listen streams at
-        // once; the defaults (10 000 sessions, 4096 requests in progress) would refuse some.
-        max_sessions: surface::MAX_SESSIONS,
-        max_stateless_requests: surface::MAX_SESSIONS,
-        ..HttpConfig::default()
+    let mut config = HttpConfig::default();
+    config.response_mode = match cli.mode {
+        Mode::Json => ResponseMode::Json,
+        Mode::Sse => ResponseMode::Sse,
     };
+    // The fan-out and idle-memory workloads hold 10 000 sessions or listen streams at once;
+    // the defaults (10 000 sessions, 4096 requests in progress) would refuse some.
+    config.max_sessions = surface::MAX_SESSIONS;
+    config.max_stateless_requests = surface::MAX_SESSIONS;
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
     eprintln!("bench-server listening on {}", listener.local_addr()?);
     McpHttp::new(surface::server(), config)

@@ -97,10 +97,8 @@ pub struct ToolsArgs {
 
 /// Connects to the server `server` names (a URL, or with `--stdio` a command) as `target` says.
 pub(crate) async fn connect(target: &TargetArgs, server: &[String]) -> Result<Client, String> {
-    let config = spate::engine::PeerConfig {
-        request_timeout: Duration::from_secs(target.timeout),
-        ..Default::default()
-    };
+    let mut config = spate::engine::PeerConfig::default();
+    config.request_timeout = Duration::from_secs(target.timeout);
     // A 2026-07-28 server sends logs only to requests that ask: ask for all of them, as a
     // legacy server sends them unasked.
     let builder = Client::builder("spate-cli", env!("CARGO_PKG_VERSION"))
@@ -131,15 +129,16 @@ pub(crate) async fn connect(target: &TargetArgs, server: &[String]) -> Result<Cl
         Some(_) => None,
         None => target.oauth.client(url, std::io::stdin().is_terminal())?,
     };
-    let options = HttpClientOptions {
-        bearer_token: target.bearer_token.clone(),
-        oauth,
-        mode: if target.sse {
+    let options = {
+        let mut config = HttpClientOptions::default();
+        config.bearer_token = target.bearer_token.clone();
+        config.oauth = oauth;
+        config.mode = if target.sse {
             HttpTransportMode::LegacySse
         } else {
             HttpTransportMode::Auto
-        },
-        ..Default::default()
+        };
+        config
     };
     builder
         .connect_http(url, options)

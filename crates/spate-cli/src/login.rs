@@ -93,10 +93,8 @@ pub async fn run_login(args: LoginArgs) -> Result<ExitCode, String> {
         .client(&args.url, true)?
         .ok_or("no OAuth client")?;
     oauth.logout().map_err(|e| e.to_string())?;
-    let options = spate::transport::http::client::HttpClientOptions {
-        oauth: Some(oauth.clone()),
-        ..Default::default()
-    };
+    let mut options = spate::transport::http::client::HttpClientOptions::default();
+    options.oauth = Some(oauth.clone());
     let client = spate::client::Client::builder("spate-cli", env!("CARGO_PKG_VERSION"))
         .connect_http(&args.url, options)
         .await

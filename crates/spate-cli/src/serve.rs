@@ -115,14 +115,11 @@ impl OAuthArgs {
         scopes_supported.extend(tool_scopes.values().flatten().cloned());
         scopes_supported.sort();
         scopes_supported.dedup();
-        Ok(Some(OAuthConfig {
-            resource,
-            authorization_servers: vec![issuer.clone()],
-            scopes_supported,
-            required_scopes: self.oauth_scopes.clone(),
-            tool_scopes,
-            validation,
-        }))
+        let mut config = OAuthConfig::new(resource, issuer.clone(), validation);
+        config.scopes_supported = scopes_supported;
+        config.required_scopes = self.oauth_scopes.clone();
+        config.tool_scopes = tool_scopes;
+        Ok(Some(config))
     }
 }
 
@@ -131,9 +128,10 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let server = crate::demo::server(ServerConfig::default());
     crate::demo::start_clock(&server);
     let Some(addr) = args.listen else {
-        let limits = StdioLimits {
-            max_message_size: args.max_message_size.max(1),
-            ..StdioLimits::default()
+        let limits = {
+            let mut config = StdioLimits::default();
+            config.max_message_size = args.max_message_size.max(1);
+            config
         };
         server
             .serve_stdio_with(limits)
@@ -150,25 +148,27 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
                 .map(str::to_owned),
         );
     }
-    let http = HttpConfig {
-        max_body_bytes: args.max_message_size.max(1),
-        bearer_tokens: tokens,
-        allowed_origins: args.allowed_origins,
-        allowed_hosts: args.allowed_hosts,
-        response_mode: match args.response_mode {
+    let http = {
+        let mut config = HttpConfig::default();
+        config.max_body_bytes = args.max_message_size.max(1);
+        config.bearer_tokens = tokens;
+        config.allowed_origins = args.allowed_origins;
+        config.allowed_hosts = args.allowed_hosts;
+        config.response_mode = match args.response_mode {
             Mode::Json => ResponseMode::Json,
             Mode::Sse => ResponseMode::Sse,
-        },
-        oauth: None,
-        ..HttpConfig::default()
+        };
+        config.oauth = None;
+        config
     };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let http = HttpConfig {
-        oauth: args.oauth.config(bound)?,
-        ..http
+    let http = {
+        let mut config = http;
+        config.oauth = args.oauth.config(bound)?;
+        config
     };
     eprintln!("spate: serving MCP on http://{bound}/mcp (HTTP+SSE: http://{bound}/sse)");
     McpHttp::new(server, http)

@@ -16,8 +16,8 @@ use spate::client::{
 use spate::engine::PeerError;
 use spate::engine::Transport;
 use spate::server::{
-    Args, CacheConfig, CacheHints, Context, PromptEntry, ResourceEntry, Server, ServerConfig,
-    ServerHandle, TaskSupport, ToolEntry, Uri,
+    Args, CacheHints, Context, PromptEntry, ResourceEntry, Server, ServerConfig, ServerHandle,
+    TaskSupport, ToolEntry, Uri,
 };
 use spate::transport::http::server::{HttpConfig, McpHttp};
 use spate_protocol::{
@@ -170,14 +170,12 @@ fn caching() -> ServerConfig {
         ttl_ms: 60_000,
         scope: CacheScope::Private,
     };
-    ServerConfig {
-        cache: CacheConfig {
-            tools: minute,
-            resources: minute,
-            reads: minute,
-            ..Default::default()
-        },
-        ..Default::default()
+    {
+        let mut config = ServerConfig::default();
+        config.cache.tools = minute;
+        config.cache.resources = minute;
+        config.cache.reads = minute;
+        config
     }
 }
 

@@ -147,10 +147,11 @@ async fn progress_is_routed_by_token_and_non_increasing_values_dropped() {
 
 #[tokio::test]
 async fn progress_resets_the_timeout_but_the_maximum_still_holds() {
-    let config = PeerConfig {
-        request_timeout: Duration::from_millis(150),
-        max_request_timeout: Duration::from_secs(5),
-        ..Default::default()
+    let config = {
+        let mut config = PeerConfig::default();
+        config.request_timeout = Duration::from_millis(150);
+        config.max_request_timeout = Duration::from_secs(5);
+        config
     };
     let (client, _server, _) = pair(config.clone());
     // 5 progress steps 40 ms apart (two of them dropped as non-increasing): 200 ms in all,
@@ -170,10 +171,11 @@ async fn progress_resets_the_timeout_but_the_maximum_still_holds() {
         .unwrap_err();
     assert!(matches!(err, PeerError::Timeout(_)), "{err:?}");
     // And the hard maximum wins over progress.
-    let strict = PeerConfig {
-        request_timeout: Duration::from_millis(100),
-        max_request_timeout: Duration::from_millis(120),
-        ..Default::default()
+    let strict = {
+        let mut config = PeerConfig::default();
+        config.request_timeout = Duration::from_millis(100);
+        config.max_request_timeout = Duration::from_millis(120);
+        config
     };
     let (client, _server, _) = pair(strict);
     let options = RequestOptions {
@@ -189,9 +191,10 @@ async fn progress_resets_the_timeout_but_the_maximum_still_holds() {
 
 #[tokio::test]
 async fn a_timeout_cancels_the_request_at_the_peer() {
-    let config = PeerConfig {
-        request_timeout: Duration::from_millis(50),
-        ..Default::default()
+    let config = {
+        let mut config = PeerConfig::default();
+        config.request_timeout = Duration::from_millis(50);
+        config
     };
     let (client, server, handler) = pair(config);
     let err = client
@@ -295,9 +298,10 @@ async fn a_panicking_handler_answers_internal_error_and_serving_goes_on() {
 
 #[tokio::test]
 async fn bad_frames_and_limits_are_answered() {
-    let config = PeerConfig {
-        max_in_flight: 1,
-        ..Default::default()
+    let config = {
+        let mut config = PeerConfig::default();
+        config.max_in_flight = 1;
+        config
     };
     let (_peer, input, mut output, handler) = raw(config);
     input
@@ -367,9 +371,10 @@ async fn bad_frames_and_limits_are_answered() {
 
 #[tokio::test]
 async fn shutdown_lets_handlers_answer_then_fails_what_is_pending() {
-    let (peer, input, mut output, _) = raw(PeerConfig {
-        shutdown_grace: Duration::from_millis(200),
-        ..Default::default()
+    let (peer, input, mut output, _) = raw({
+        let mut config = PeerConfig::default();
+        config.shutdown_grace = Duration::from_millis(200);
+        config
     });
     let waiting = {
         let peer = peer.clone();

@@ -77,9 +77,10 @@ async fn a_forgotten_session_is_replaced_and_the_call_goes_through() {
 
 #[tokio::test]
 async fn bearer_tokens_are_sent_and_required() {
-    let s = start(HttpConfig {
-        bearer_tokens: vec!["s3cret".into()],
-        ..HttpConfig::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.bearer_tokens = vec!["s3cret".into()];
+        config
     })
     .await;
     let url = format!("{}/mcp", s.base);
@@ -88,9 +89,10 @@ async fn bearer_tokens_are_sent_and_required() {
         .await;
     let error = refused.expect_err("no token, no session").to_string();
     assert!(error.contains("401"), "{error}");
-    let options = HttpClientOptions {
-        bearer_token: Some("s3cret".into()),
-        ..HttpClientOptions::default()
+    let options = {
+        let mut config = HttpClientOptions::default();
+        config.bearer_token = Some("s3cret".into());
+        config
     };
     let client = connect(&url, options, ClientHandlers::default()).await;
     let tools = client.list_all_tools().await.unwrap();

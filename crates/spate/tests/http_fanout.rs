@@ -9,17 +9,14 @@ use std::time::Duration;
 use http_support::{read_events, start};
 use reqwest::{Response, StatusCode};
 use serde_json::json;
-use spate::store::event_log::Retention;
 use spate::transport::http::server::HttpConfig;
 
 /// A server whose streams keep `kept` events each.
 async fn start_keeping(kept: usize) -> http_support::Running {
-    start(HttpConfig {
-        retention: Retention {
-            max_events: kept,
-            ..Default::default()
-        },
-        ..Default::default()
+    start({
+        let mut config = HttpConfig::default();
+        config.retention.max_events = kept;
+        config
     })
     .await
 }

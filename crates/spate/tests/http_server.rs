@@ -14,9 +14,10 @@ use spate::transport::http::server::{HttpConfig, ResponseMode};
 
 #[tokio::test]
 async fn hostile_requests_get_the_right_status_and_serving_goes_on() {
-    let s = start(HttpConfig {
-        max_body_bytes: 2048,
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.max_body_bytes = 2048;
+        config
     })
     .await;
     let url = format!("{}/mcp", s.base);
@@ -181,9 +182,10 @@ async fn json_answers_switch_to_sse_when_progress_comes_first() {
 
 #[tokio::test]
 async fn a_dropped_stream_resumes_with_last_event_id_without_loss_or_duplicates() {
-    let s = start(HttpConfig {
-        response_mode: ResponseMode::Sse,
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.response_mode = ResponseMode::Sse;
+        config
     })
     .await;
     let session = s.initialize().await;
@@ -223,9 +225,10 @@ async fn a_dropped_stream_resumes_with_last_event_id_without_loss_or_duplicates(
 
 #[tokio::test]
 async fn an_answer_ready_at_once_is_one_sse_body_of_known_length_and_stays_resumable() {
-    let s = start(HttpConfig {
-        response_mode: ResponseMode::Sse,
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.response_mode = ResponseMode::Sse;
+        config
     })
     .await;
     let session = s.initialize().await;
@@ -271,9 +274,10 @@ async fn a_replay_larger_than_one_write_arrives_whole_in_order_and_in_bounded_ch
     // socket to see the chunks as the server wrote them.
     const N: u32 = 300;
     const CHUNK_BOUND: usize = 64 * 1024 + 4 * 1024; // the cap plus the event that crossed it
-    let s = start(HttpConfig {
-        response_mode: ResponseMode::Sse,
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.response_mode = ResponseMode::Sse;
+        config
     })
     .await;
     let session = s.initialize().await;
@@ -366,10 +370,11 @@ async fn the_standalone_stream_carries_resource_updates_and_is_one_per_session()
 
 #[tokio::test]
 async fn sessions_are_capped_lru_evicted_and_expire() {
-    let s = start(HttpConfig {
-        max_sessions: 2,
-        session_ttl: Duration::from_millis(300),
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.max_sessions = 2;
+        config.session_ttl = Duration::from_millis(300);
+        config
     })
     .await;
     let a = s.initialize().await;
@@ -411,9 +416,10 @@ async fn sessions_are_capped_lru_evicted_and_expire() {
 
 #[tokio::test]
 async fn origin_host_and_bearer_token_are_checked() {
-    let s = start(HttpConfig {
-        bearer_tokens: vec!["s3cret".into()],
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.bearer_tokens = vec!["s3cret".into()];
+        config
     })
     .await;
     let no_token = s.post().json(&init_body(1)).send().await.unwrap();
@@ -530,13 +536,10 @@ async fn the_old_http_sse_transport_works_alongside() {
 
 #[tokio::test]
 async fn a_client_that_never_reads_cannot_grow_the_server_and_others_are_served() {
-    let retention = spate::store::event_log::Retention {
-        max_events: 200,
-        ..Default::default()
-    };
-    let s = start(HttpConfig {
-        retention,
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.retention.max_events = 200;
+        config
     })
     .await;
     let stalled = s.initialize().await;
@@ -587,9 +590,10 @@ async fn a_client_that_never_reads_cannot_grow_the_server_and_others_are_served(
 
 #[tokio::test]
 async fn a_flood_of_sessions_stays_under_the_cap() {
-    let s = start(HttpConfig {
-        max_sessions: 20,
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.max_sessions = 20;
+        config
     })
     .await;
     for _ in 0..200 {
@@ -607,9 +611,10 @@ async fn a_flood_of_sessions_stays_under_the_cap() {
 
 #[tokio::test]
 async fn the_server_may_close_a_long_stream_and_the_client_resumes_it() {
-    let s = start(HttpConfig {
-        retry_ms: 150,
-        ..Default::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.retry_ms = 150;
+        config
     })
     .await;
     let session = s.initialize().await;

@@ -14,10 +14,11 @@ use spate::transport::http::server::{HttpConfig, ResponseMode};
 
 /// A server answering over SSE that keeps `kept` delivered streams resumable per session.
 async fn sse_server_keeping(kept: usize) -> http_support::Running {
-    start(HttpConfig {
-        response_mode: ResponseMode::Sse,
-        max_finished_streams_per_session: kept,
-        ..HttpConfig::default()
+    start({
+        let mut config = HttpConfig::default();
+        config.response_mode = ResponseMode::Sse;
+        config.max_finished_streams_per_session = kept;
+        config
     })
     .await
 }
@@ -81,9 +82,10 @@ async fn an_answer_that_never_reached_a_connection_outlives_the_per_session_cap(
 
 #[tokio::test]
 async fn open_request_streams_per_session_are_capped_with_retry_after() {
-    let s = start(HttpConfig {
-        max_streams_per_session: 2,
-        ..HttpConfig::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.max_streams_per_session = 2;
+        config
     })
     .await;
     let session = s.initialize().await;

@@ -133,9 +133,10 @@ async fn refused(base: &str, wire: &[u8], status: &str) {
 
 #[tokio::test]
 async fn hostile_heads_and_bodies_get_their_status_and_a_closed_connection() {
-    let s = start(HttpConfig {
-        max_body_bytes: 1000,
-        ..HttpConfig::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.max_body_bytes = 1000;
+        config
     })
     .await;
     let host = s.base.trim_start_matches("http://");
@@ -177,10 +178,11 @@ async fn hostile_heads_and_bodies_get_their_status_and_a_closed_connection() {
 
 #[tokio::test]
 async fn a_stalled_head_or_body_times_out_and_an_idle_connection_is_closed() {
-    let s = start(HttpConfig {
-        request_timeout: Duration::from_millis(200),
-        idle_connection_timeout: Duration::from_millis(300),
-        ..HttpConfig::default()
+    let s = start({
+        let mut config = HttpConfig::default();
+        config.request_timeout = Duration::from_millis(200);
+        config.idle_connection_timeout = Duration::from_millis(300);
+        config
     })
     .await;
     let mut slow = connect(&s.base).await;

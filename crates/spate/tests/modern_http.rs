@@ -236,9 +236,10 @@ async fn request_state_is_sealed_bound_and_checked() {
 
     // Another server (another key) refuses it; one sharing the keys accepts it.
     let keys = RequestStateKeys::parse("k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYX").unwrap();
-    let config = || ServerConfig {
-        request_state_keys: keys.clone(),
-        ..ServerConfig::default()
+    let config = || {
+        let mut config = ServerConfig::default();
+        config.request_state_keys = keys.clone();
+        config
     };
     let a = start_with(test_server_with(config()), HttpConfig::default()).await;
     let b = start_with(test_server_with(config()), HttpConfig::default()).await;

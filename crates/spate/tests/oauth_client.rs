@@ -346,9 +346,10 @@ async fn a_server_that_always_wants_more_scope_gets_three_authorizations() {
     })
     .await;
     let url = format!("{}/mcp", s.origin);
-    let options = HttpClientOptions {
-        oauth: Some(Arc::new(oauth(&s))),
-        ..Default::default()
+    let options = {
+        let mut config = HttpClientOptions::default();
+        config.oauth = Some(Arc::new(oauth(&s)));
+        config
     };
     let connected = Client::builder("test", "0")
         .era(EraChoice::Legacy)
@@ -377,10 +378,11 @@ async fn an_authorization_server_without_metadata_is_passed_over() {
 async fn the_http_sse_transport_authorizes_its_stream_and_posts() {
     let s = start(Script::default()).await;
     let url = format!("{}/sse", s.origin);
-    let options = HttpClientOptions {
-        oauth: Some(Arc::new(oauth_for(&s, "sse"))),
-        mode: spate::transport::http::client::HttpTransportMode::LegacySse,
-        ..Default::default()
+    let options = {
+        let mut config = HttpClientOptions::default();
+        config.oauth = Some(Arc::new(oauth_for(&s, "sse")));
+        config.mode = spate::transport::http::client::HttpTransportMode::LegacySse;
+        config
     };
     let client = Client::builder("test", "0")
         .era(EraChoice::Legacy)

@@ -93,17 +93,14 @@ async fn jwks() -> (String, Arc<AtomicUsize>) {
 async fn protected(validation: impl FnOnce(&str) -> TokenValidation) -> (Running, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let resource = format!("http://{}/mcp", listener.local_addr().unwrap());
-    let oauth = OAuthConfig {
-        resource: resource.clone(),
-        authorization_servers: vec![ISSUER.into()],
-        scopes_supported: vec!["mcp:read".into(), "mcp:write".into()],
-        required_scopes: vec!["mcp:read".into()],
-        tool_scopes: [("slow".to_owned(), vec!["mcp:write".to_owned()])].into(),
-        validation: validation(&resource),
-    };
-    let config = HttpConfig {
-        oauth: Some(oauth),
-        ..HttpConfig::default()
+    let mut oauth = OAuthConfig::new(resource.clone(), ISSUER, validation(&resource));
+    oauth.scopes_supported = vec!["mcp:read".into(), "mcp:write".into()];
+    oauth.required_scopes = vec!["mcp:read".into()];
+    oauth.tool_scopes = [("slow".to_owned(), vec!["mcp:write".to_owned()])].into();
+    let config = {
+        let mut config = HttpConfig::default();
+        config.oauth = Some(oauth);
+        config
     };
     let s = http_support::serve_on(test_server(), config, listener).await;
     (s, resource)

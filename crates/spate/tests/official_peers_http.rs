@@ -21,9 +21,10 @@ use spate::client::{CallOptions, Client};
 use spate::transport::http::client::{HttpClientOptions, HttpTransportKind, HttpTransportMode};
 
 async fn connect(url: &str, mode: HttpTransportMode, prompts: Arc<Mutex<Vec<String>>>) -> Client {
-    let options = HttpClientOptions {
-        mode,
-        ..Default::default()
+    let options = {
+        let mut config = HttpClientOptions::default();
+        config.mode = mode;
+        config
     };
     Client::builder("spate-interop", "0")
         .handlers(handlers(prompts))

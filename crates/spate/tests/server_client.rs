@@ -176,9 +176,10 @@ async fn cancelling_a_call_reaches_the_tool() {
 
 #[tokio::test]
 async fn pagination_walks_every_tool_once() {
-    let config = ServerConfig {
-        page_size: 2,
-        ..Default::default()
+    let config = {
+        let mut config = ServerConfig::default();
+        config.page_size = 2;
+        config
     };
     let s = server(config);
     for i in 0..5 {

@@ -61,9 +61,10 @@ pub async fn run(
         config.grant = GrantKind::ClientCredentials;
     }
     let oauth = OAuthClient::new(url, config).map_err(|e| e.to_string())?;
-    let options = HttpClientOptions {
-        oauth: Some(Arc::new(oauth)),
-        ..Default::default()
+    let options = {
+        let mut config = HttpClientOptions::default();
+        config.oauth = Some(Arc::new(oauth));
+        config
     };
     let client = Client::builder("spate-conformance-client", env!("CARGO_PKG_VERSION"))
         .era(era)

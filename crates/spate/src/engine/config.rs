@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// Limits and timeouts of one connection. Every queue and map the engine keeps is bounded here.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PeerConfig {
     /// How long a request to the other side may wait without news (default 60 s).
     /// A progress notification for the request starts the wait afresh.

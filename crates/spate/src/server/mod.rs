@@ -74,6 +74,7 @@ use crate::engine::{Peer, PeerConfig};
 
 /// Limits and knobs of a server.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServerConfig {
     /// Items per page of the list methods (default 100).
     pub page_size: usize,
@@ -125,6 +126,7 @@ impl Default for CacheHints {
 /// Cache hints per kind of 2026-07-28 result. Every list change is also announced
 /// (`list_changed` on `subscriptions/listen`), which invalidates a cached list early.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CacheConfig {
     /// `server/discover`.
     pub discover: CacheHints,

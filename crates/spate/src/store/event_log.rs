@@ -95,6 +95,7 @@ pub trait EventLog: Send + Sync + 'static {
 
 /// Retention limits of a log.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Retention {
     /// Events kept per stream; older ones are dropped (default 1000).
     pub max_events: usize,

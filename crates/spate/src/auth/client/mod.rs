@@ -42,10 +42,8 @@
 //! let url = "http://127.0.0.1:8080/mcp";
 //! let mut config = OAuthClientConfig::new("my-agent");
 //! config.authorizer = Some(Arc::new(HeadlessAuthorizer::new("http://localhost:3000/cb")));
-//! let options = HttpClientOptions {
-//!     oauth: Some(Arc::new(OAuthClient::new(url, config)?)),
-//!     ..Default::default()
-//! };
+//! let mut options = HttpClientOptions::default();
+//! options.oauth = Some(Arc::new(OAuthClient::new(url, config)?));
 //! let client = Client::builder("my-agent", "1.0").connect_http(url, options).await?;
 //! # Ok(()) }
 //! ```
@@ -142,6 +140,7 @@ pub enum GrantKind {
 
 /// How an [`OAuthClient`] gets its tokens. `Debug` shows no secret.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct OAuthClientConfig {
     /// `client_name` for registration.
     pub client_name: String,

@@ -9,17 +9,19 @@
 //! ```no_run
 //! use spate::auth::resource_server::{JwtValidation, OAuthConfig, TokenValidation};
 //! # fn config() -> OAuthConfig {
-//! OAuthConfig {
-//!     resource: "https://mcp.example.com/mcp".into(),
-//!     authorization_servers: vec!["https://auth.example.com".into()],
-//!     scopes_supported: vec!["mcp:read".into(), "mcp:write".into()],
-//!     required_scopes: vec!["mcp:read".into()],
-//!     tool_scopes: [("delete_everything".to_owned(), vec!["mcp:write".to_owned()])].into(),
-//!     validation: TokenValidation::Jwt(JwtValidation::new(
-//!         "https://auth.example.com",
-//!         "https://auth.example.com/.well-known/jwks.json",
-//!     )),
-//! }
+//! let validation = TokenValidation::Jwt(JwtValidation::new(
+//!     "https://auth.example.com",
+//!     "https://auth.example.com/.well-known/jwks.json",
+//! ));
+//! let mut config = OAuthConfig::new(
+//!     "https://mcp.example.com/mcp",
+//!     "https://auth.example.com",
+//!     validation,
+//! );
+//! config.scopes_supported = vec!["mcp:read".into(), "mcp:write".into()];
+//! config.required_scopes = vec!["mcp:read".into()];
+//! config.tool_scopes = [("delete_everything".to_owned(), vec!["mcp:write".to_owned()])].into();
+//! config
 //! # }
 //! ```
 
@@ -48,6 +50,7 @@ pub enum TokenValidation {
 
 /// The resource-server configuration of an MCP endpoint.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct OAuthConfig {
     /// This server's canonical URI (e.g. `https://mcp.example.com/mcp`): the `resource` of
     /// its metadata, and the audience every token must name.
@@ -62,6 +65,26 @@ pub struct OAuthConfig {
     pub tool_scopes: BTreeMap<String, Vec<String>>,
     /// How tokens are checked.
     pub validation: TokenValidation,
+}
+
+impl OAuthConfig {
+    /// The configuration of the resource `resource` (this server's canonical URI), whose
+    /// tokens come from `authorization_server` and are checked by `validation`; no scopes
+    /// required until set.
+    pub fn new(
+        resource: impl Into<String>,
+        authorization_server: impl Into<String>,
+        validation: TokenValidation,
+    ) -> Self {
+        Self {
+            resource: resource.into(),
+            authorization_servers: vec![authorization_server.into()],
+            scopes_supported: Vec::new(),
+            required_scopes: Vec::new(),
+            tool_scopes: BTreeMap::new(),
+            validation,
+        }
+    }
 }
 
 /// Why a token was refused (the `error_description` of the challenge; never the token).

@@ -41,6 +41,7 @@ use run::TaskRun;
 
 /// Limits and defaults of tasks.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct TaskConfig {
     /// Where task records live (default: in memory, at most 10 000).
     pub store: Arc<dyn TaskStore>,

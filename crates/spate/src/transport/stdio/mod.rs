@@ -18,6 +18,7 @@ use crate::engine::{InboundFrame, OutboundFrame, Route, Transport};
 
 /// Limits of a stdio transport.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct StdioLimits {
     /// The longest accepted line, in bytes (default 16 MiB).
     pub max_message_size: usize,

@@ -11,10 +11,8 @@
 //! use spate::transport::http::client::HttpClientOptions;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let options = HttpClientOptions {
-//!     bearer_token: Some("secret".into()),
-//!     ..Default::default()
-//! };
+//! let mut options = HttpClientOptions::default();
+//! options.bearer_token = Some("secret".into());
 //! let client = Client::builder("my-agent", "1.0")
 //!     .connect_http("http://127.0.0.1:8080/mcp", options)
 //!     .await?;
@@ -136,6 +134,7 @@ pub enum HttpTransportKind {
 
 /// Options of an HTTP client connection. Every queue and wait is bounded here.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HttpClientOptions {
     /// Sent as `Authorization: Bearer <token>` on every request.
     pub bearer_token: Option<String>,

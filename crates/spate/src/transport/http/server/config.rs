@@ -17,6 +17,7 @@ pub enum ResponseMode {
 
 /// Settings of the HTTP transport. `Default` is safe to expose on loopback.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HttpConfig {
     /// The MCP endpoint path (default `/mcp`).
     pub endpoint: String,
