@@ -23,7 +23,7 @@ use crate::server::ServerHandle;
 use crate::server::cursor::paginate;
 use crate::server::modern::missing_capability;
 use crate::server::router::{Answer, fitted};
-use crate::store::task_store::TaskRecord;
+use crate::store::task_store::{TaskChange, TaskRecord};
 
 /// Whether a request's capabilities declare the tasks extension.
 pub(crate) fn declares_tasks(capabilities: &ClientCapabilities) -> bool {
@@ -44,6 +44,22 @@ fn unknown(id: &str) -> ErrorObject {
 
 fn store_error(e: impl std::fmt::Display) -> ErrorObject {
     ErrorObject::new(error_code::INTERNAL_ERROR, e.to_string())
+}
+
+/// Applies `change` to the stored task `id`; `-32602` when there is none.
+async fn change_task(
+    server: &ServerHandle,
+    id: &str,
+    change: TaskChange,
+) -> Result<TaskRecord, ErrorObject> {
+    server
+        .shared
+        .tasks
+        .store()
+        .update(id, change)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| unknown(id))
 }
 
 async fn find(
@@ -156,12 +172,7 @@ async fn update(server: &ServerHandle, request: &Request) -> Answer {
             r.task.last_updated_at = now.clone();
         }
     });
-    let record = manager
-        .store()
-        .update(&p.task_id, change)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| unknown(&p.task_id))?;
+    let record = change_task(server, &p.task_id, change).await?;
     super::run::announce(server, record.task, record.owner);
     manager.wake(&p.task_id);
     fitted(ProtocolVersion::V2026_07_28, EmptyResult::default())
@@ -195,12 +206,7 @@ async fn cancel(
             r.task.last_updated_at = now.clone();
         }
     });
-    let after = manager
-        .store()
-        .update(&p.task_id, change)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| unknown(&p.task_id))?;
+    let after = change_task(server, &p.task_id, change).await?;
     manager.cancel(&p.task_id);
     if after.task.status != before.task.status {
         super::run::announce(server, after.task.clone(), after.owner.clone());
