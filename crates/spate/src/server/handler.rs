@@ -3,7 +3,6 @@
 
 use std::future::Future;
 
-use futures_util::future::BoxFuture;
 use spate_protocol::JsonObject;
 
 use super::extract::{FromRequest, Rejection, Request};
@@ -16,9 +15,13 @@ pub trait HandlerFn<P, M>: Clone + Send + Sync + 'static {
     type Output: Send + 'static;
     /// The JSON Schema of its arguments, from the first extractor that has one.
     fn input_schema() -> Option<JsonObject>;
-    /// Takes the arguments from `request` and runs the function.
+    /// Takes the arguments from `request` and runs the function. The future is not boxed:
+    /// the registry boxes each handler's call once, where it erases the handler's type.
     #[doc(hidden)]
-    fn call(&self, request: Request<P>) -> BoxFuture<'static, Result<Self::Output, Rejection>>;
+    fn call(
+        &self,
+        request: Request<P>,
+    ) -> impl Future<Output = Result<Self::Output, Rejection>> + Send + 'static;
 }
 
 macro_rules! handler {
@@ -41,12 +44,12 @@ macro_rules! handler {
             fn call(
                 &self,
                 mut request: Request<P>,
-            ) -> BoxFuture<'static, Result<Self::Output, Rejection>> {
+            ) -> impl Future<Output = Result<Self::Output, Rejection>> + Send + 'static {
                 let f = self.clone();
-                Box::pin(async move {
+                async move {
                     $(let $arg = $arg::from_request(&mut request)?;)*
                     Ok(f($($arg),*).await)
-                })
+                }
             }
         }
     };
