@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Value, json};
-use spate::client::{CallOptions, Client, ClientHandlers, ConnectError, EraChoice};
+use spate::client::{CallOptions, Client, ClientHandlers, ConnectError, EraChoice, EraMemory};
 use spate::engine::PeerError;
 use spate::transport::http::client::HttpClientOptions;
 use spate_protocol::{ElicitResult, Era, JsonObject};
@@ -131,9 +131,16 @@ fn discovered(seen: &Seen) -> Reply {
     )
 }
 
+/// Where every client of these tests remembers the era of each origin, as one would share it.
+fn eras() -> Arc<EraMemory> {
+    static ERAS: std::sync::OnceLock<Arc<EraMemory>> = std::sync::OnceLock::new();
+    ERAS.get_or_init(Arc::default).clone()
+}
+
 async fn connect(url: &str, era: EraChoice) -> Result<Client, ConnectError> {
     Client::builder("wire-test", "1.2")
         .era(era)
+        .era_memory(eras())
         .handlers(ClientHandlers::default().elicitation(false, |_| async {
             let mut content = JsonObject::new();
             content.insert("confirmed".into(), json!(true));

@@ -14,7 +14,7 @@ use spate_protocol::{
 };
 use tokio::sync::broadcast;
 
-use super::era::{self, EraChoice, ProbeVerdict};
+use super::era::{self, EraChoice, EraMemory, ProbeVerdict};
 use super::inbound::{ClientSession, Routing};
 use super::input_rounds::{Round, round_of};
 use super::listen::ListenRoutes;
@@ -64,6 +64,7 @@ pub struct ClientBuilder {
     log_level: Option<LoggingLevel>,
     tasks: bool,
     limits: Limits,
+    era_memory: Arc<EraMemory>,
 }
 
 impl ClientBuilder {
@@ -78,6 +79,7 @@ impl ClientBuilder {
             cache_capacity: 256,
             log_level: None,
             tasks: false,
+            era_memory: Arc::default(),
             limits: Limits {
                 max_input_rounds: 8,
                 listen_buffer: 256,
@@ -111,6 +113,13 @@ impl ClientBuilder {
     /// falls back).
     pub fn era(mut self, era: EraChoice) -> Self {
         self.era = era;
+        self
+    }
+
+    /// Where the era an [`EraChoice::Auto`] probe finds is remembered per HTTP origin (by
+    /// default one memory per builder, shared by its clones).
+    pub fn era_memory(mut self, memory: Arc<EraMemory>) -> Self {
+        self.era_memory = memory;
         self
     }
 
@@ -193,7 +202,9 @@ impl ClientBuilder {
             listen_setup: tokio::sync::Mutex::new(()),
             connection,
         };
-        let remembered = origin.as_deref().and_then(era::remembered);
+        let remembered = origin
+            .as_deref()
+            .and_then(|o| self.era_memory.remembered(o));
         let outcome = match (self.era, remembered) {
             (EraChoice::Legacy, _) | (EraChoice::Auto, Some(Era::Legacy)) => {
                 self.initialize(&mut client).await
@@ -203,8 +214,8 @@ impl ClientBuilder {
         };
         if let Some(origin) = &origin {
             match (&outcome, self.era) {
-                (Ok(()), EraChoice::Auto) => era::remember(origin, client.era()),
-                (Err(_), _) => era::forget(origin),
+                (Ok(()), EraChoice::Auto) => self.era_memory.remember(origin, client.era()),
+                (Err(_), _) => self.era_memory.forget(origin),
                 _ => {}
             }
         }

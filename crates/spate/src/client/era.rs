@@ -23,6 +23,7 @@ use spate_protocol::{
 };
 
 use crate::engine::PeerError;
+use crate::mutex::lock;
 
 /// Which era to speak.
 ///
@@ -106,32 +107,33 @@ pub(crate) fn retry_with(error: &PeerError, version: ProtocolVersion) -> bool {
 /// Origins remembered at most; beyond that the table starts afresh.
 const MAX_ORIGINS: usize = 256;
 
-static ERAS: Mutex<Option<HashMap<String, Era>>> = Mutex::new(None);
-
-fn eras() -> std::sync::MutexGuard<'static, Option<HashMap<String, Era>>> {
-    ERAS.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The era found for each HTTP origin by an [`EraChoice::Auto`] probe, so the next
+/// connection to it does not probe again. Clones of a [`ClientBuilder`](super::ClientBuilder)
+/// share theirs; pass one to several builders with
+/// [`ClientBuilder::era_memory`](super::ClientBuilder::era_memory). Bounded (256 origins).
+#[derive(Debug, Default)]
+pub struct EraMemory {
+    eras: Mutex<HashMap<String, Era>>,
 }
 
-/// The era decided earlier in this process for an HTTP origin.
-pub(crate) fn remembered(origin: &str) -> Option<Era> {
-    eras().as_ref()?.get(origin).copied()
-}
-
-/// Remembers the era of an HTTP origin.
-pub(crate) fn remember(origin: &str, era: Era) {
-    let mut eras = eras();
-    let map = eras.get_or_insert_with(HashMap::new);
-    if map.len() >= MAX_ORIGINS && !map.contains_key(origin) {
-        map.clear();
+impl EraMemory {
+    /// The era decided earlier for an HTTP origin.
+    pub(crate) fn remembered(&self, origin: &str) -> Option<Era> {
+        lock(&self.eras).get(origin).copied()
     }
-    map.insert(origin.to_owned(), era);
-}
 
-/// Forgets what was decided for an origin (its server changed).
-pub(crate) fn forget(origin: &str) {
-    if let Some(map) = eras().as_mut() {
-        map.remove(origin);
+    /// Remembers the era of an HTTP origin.
+    pub(crate) fn remember(&self, origin: &str, era: Era) {
+        let mut map = lock(&self.eras);
+        if map.len() >= MAX_ORIGINS && !map.contains_key(origin) {
+            map.clear();
+        }
+        map.insert(origin.to_owned(), era);
+    }
+
+    /// Forgets what was decided for an origin (its server changed).
+    pub(crate) fn forget(&self, origin: &str) {
+        lock(&self.eras).remove(origin);
     }
 }
 
@@ -189,11 +191,12 @@ mod tests {
 
     #[test]
     fn origins_are_remembered_and_forgotten() {
+        let memory = EraMemory::default();
         let origin = "http://remember.invalid:1";
-        assert_eq!(remembered(origin), None);
-        remember(origin, Era::Legacy);
-        assert_eq!(remembered(origin), Some(Era::Legacy));
-        forget(origin);
-        assert_eq!(remembered(origin), None);
+        assert_eq!(memory.remembered(origin), None);
+        memory.remember(origin, Era::Legacy);
+        assert_eq!(memory.remembered(origin), Some(Era::Legacy));
+        memory.forget(origin);
+        assert_eq!(memory.remembered(origin), None);
     }
 }

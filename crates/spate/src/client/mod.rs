@@ -53,7 +53,7 @@ use tokio::sync::broadcast;
 pub use calls::CallOptions;
 pub use connect::{ClientBuilder, ConnectError};
 pub use connection::Connection;
-pub use era::EraChoice;
+pub use era::{EraChoice, EraMemory};
 pub use handlers::ClientHandlers;
 pub use listen::{ListenOutcome, Subscription, SubscriptionEvent};
 

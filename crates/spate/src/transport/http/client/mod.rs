@@ -495,7 +495,8 @@ impl ClientBuilder {
     /// Connects to an MCP server over HTTP (Streamable HTTP, falling back to HTTP+SSE for
     /// old servers; see [`crate::transport::http::client`]) in the chosen era. In
     /// [`EraChoice::Auto`](crate::client::EraChoice::Auto) the era found is remembered for
-    /// the URL's origin for the rest of the process.
+    /// the URL's origin in the builder's
+    /// [`EraMemory`](crate::client::EraMemory).
     pub async fn connect_http(
         self,
         url: &str,
