@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::events::EventsCapability;
 use crate::fit::{FitVersion, only, since};
 use crate::meta::JsonObject;
 use crate::version::ProtocolVersion;
@@ -105,6 +106,11 @@ pub struct ServerCapabilities {
     /// Extensions by identifier, e.g. `io.modelcontextprotocol/tasks` (2026).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<BTreeMap<String, JsonObject>>,
+    /// The events extension under the top-level key that design-sketch and ChatGPT clients
+    /// read (SEP-3415 itself uses `extensions`; see [`EventsCapability::advertise`]).
+    /// Written for 2025-11-25 and later, the versions the extension is served on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventsCapability>,
 }
 
 /// `roots` client capability.
@@ -226,6 +232,7 @@ impl FitVersion for ServerCapabilities {
         since(&mut self.completions, version, ProtocolVersion::V2025_03_26);
         only(&mut self.tasks, version, ProtocolVersion::V2025_11_25);
         since(&mut self.extensions, version, ProtocolVersion::V2026_07_28);
+        since(&mut self.events, version, ProtocolVersion::V2025_11_25);
     }
 }
 

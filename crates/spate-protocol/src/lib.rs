@@ -18,6 +18,7 @@ pub mod elicitation_schema;
 pub mod envelope;
 pub mod error_code;
 pub mod error_data;
+pub mod events;
 pub mod fit;
 pub mod http_headers;
 pub mod icon;

@@ -145,6 +145,10 @@ pub struct SubscriptionFilter {
     /// `notifications/tasks` for these tasks (tasks extension).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task_ids: Option<Vec<String>>,
+    /// `notifications/events/list_changed` (events extension, SEP-3415). A server echoes it
+    /// in the acknowledgement only when it declared `listChanged: true` for events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_list_changed: Option<bool>,
 }
 
 /// Params of `subscriptions/listen` (2026).
@@ -251,6 +255,11 @@ impl FitVersion for InputRequiredResult {
 impl FitVersion for SubscriptionFilter {
     fn fit_version(&mut self, version: ProtocolVersion) {
         since(&mut self.task_ids, version, ProtocolVersion::V2026_07_28);
+        since(
+            &mut self.events_list_changed,
+            version,
+            ProtocolVersion::V2026_07_28,
+        );
     }
 }
 

@@ -19,7 +19,9 @@
 //!              [`protocol`]): no I/O
 //! ```
 //!
-//! `server` and `client` are side by side: neither uses the other.
+//! `server` and `client` are side by side: neither uses the other. [`events`] stands
+//! outside the stack: pure computation for the events extension (webhook signatures,
+//! subscription ids) that any layer may call, and that calls none of them.
 //!
 //! Cargo features (all on by default): `server`, `client`, `stdio`, `http-server` and
 //! `http-client` (each with its side of OAuth, which MCP defines for HTTP only). A server
@@ -35,6 +37,7 @@ pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod engine;
+pub mod events;
 mod mutex;
 #[cfg(feature = "server")]
 pub mod server;

@@ -103,6 +103,8 @@ fn honoured(
         resources_list_changed: yes(asked.resources_list_changed),
         resource_subscriptions: uris,
         task_ids,
+        // This server offers no events yet, so it never acknowledges their list changes.
+        events_list_changed: None,
     })
 }
 
