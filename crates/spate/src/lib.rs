@@ -14,6 +14,7 @@
 //!              cancellation, progress routing, backpressure, shutdown
 //!      │
 //!  store       state beyond a connection: event log, task store (memory backends here)
+//!  events      the events extension's computations (webhook signatures, subscription ids)
 //!      │
 //!  protocol    the wire model of every version (the `spate-protocol` crate, re-exported as
 //!              [`protocol`]): no I/O
