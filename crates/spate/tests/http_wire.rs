@@ -4,10 +4,13 @@
 
 mod http_support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http_support::modern::{meta, request};
-use http_support::{CANCELLED_SLOW_CALLS, init_body, start};
+use http_support::{init_body, start, start_with, test_server_counting};
+use spate::server::ServerConfig;
 use spate::transport::http::server::HttpConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -254,7 +257,9 @@ async fn an_empty_response_has_no_body_and_the_connection_stays() {
 
 #[tokio::test]
 async fn a_peer_that_leaves_before_the_answer_cancels_the_request() {
-    let s = start(HttpConfig::default()).await;
+    let cancelled_slow_calls = Arc::new(AtomicUsize::new(0));
+    let server = test_server_counting(ServerConfig::default(), cancelled_slow_calls.clone());
+    let s = start_with(server, HttpConfig::default()).await;
     // No progress token: nothing is written before the answer, so only the connection's read
     // side can tell that the client left (a 2026-07-28 request: leaving means cancelling).
     let params = serde_json::json!({"name": "slow", "arguments": {"n": 1000, "delay_ms": 20},
@@ -267,7 +272,7 @@ async fn a_peer_that_leaves_before_the_answer_cancels_the_request() {
         "the call is still running"
     );
     // The request future was dropped, and with it the connection.
-    let cancelled = || CANCELLED_SLOW_CALLS.load(std::sync::atomic::Ordering::SeqCst);
+    let cancelled = || cancelled_slow_calls.load(Ordering::SeqCst);
     for _ in 0..250 {
         if cancelled() > 0 && s.http.requests_in_progress() == 0 {
             break;

@@ -4,10 +4,14 @@
 
 mod http_support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http_support::modern::{V, answer, meta, request, request_with};
-use http_support::{ACCEPT, read_events, start, start_with, test_server_with};
+use http_support::{
+    ACCEPT, read_events, start, start_with, test_server_counting, test_server_with,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spate::server::{RequestStateKeys, ServerConfig};
@@ -371,7 +375,9 @@ async fn a_listener_that_never_reads_cannot_hold_up_the_server() {
 
 #[tokio::test]
 async fn closing_a_response_stream_cancels_the_request() {
-    let s = start(HttpConfig::default()).await;
+    let cancelled_slow_calls = Arc::new(AtomicUsize::new(0));
+    let server = test_server_counting(ServerConfig::default(), cancelled_slow_calls.clone());
+    let s = start_with(server, HttpConfig::default()).await;
     let params = json!({"name": "slow", "arguments": {"n": 1000, "delay_ms": 20},
                         "_meta": {"progressToken": "p", "io.modelcontextprotocol/protocolVersion": V,
                                   "io.modelcontextprotocol/clientCapabilities": {}}});
@@ -391,7 +397,7 @@ async fn closing_a_response_stream_cancels_the_request() {
         0,
         "the response ended with its stream"
     );
-    let cancelled = || http_support::CANCELLED_SLOW_CALLS.load(std::sync::atomic::Ordering::SeqCst);
+    let cancelled = || cancelled_slow_calls.load(Ordering::SeqCst);
     for _ in 0..100 {
         if cancelled() > 0 {
             break;

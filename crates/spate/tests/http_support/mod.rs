@@ -6,6 +6,7 @@
 pub mod modern;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use reqwest::{Client, Response, StatusCode};
@@ -51,16 +52,22 @@ struct Add {
     b: f64,
 }
 
-/// How many `slow` calls of this test binary saw their cancellation and stopped.
-pub static CANCELLED_SLOW_CALLS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(0);
-
 pub fn test_server() -> Server {
     test_server_with(spate::server::ServerConfig::default())
 }
 
 /// The test server with a configuration of the caller's (keys, limits).
 pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
+    test_server_counting(config, Arc::default())
+}
+
+/// The test server, counting in `cancelled` its `slow` calls that saw their cancellation and
+/// stopped. A count per server, not a static: tests run side by side, and a static would
+/// also count the calls other tests cancel on their own servers.
+pub fn test_server_counting(
+    config: spate::server::ServerConfig,
+    cancelled: Arc<AtomicUsize>,
+) -> Server {
     let info = spate_protocol::Implementation::new("http-test", "1");
     Server::with_info(info, None, config)
         .tool(
@@ -110,16 +117,19 @@ pub fn test_server_with(config: spate::server::ServerConfig) -> Server {
         .tool(
             "slow",
             "progress n times",
-            |ctx: Context, Args(Slow { n, delay_ms }): Args<Slow>| async move {
-                for i in 1..=n {
-                    if ctx.is_cancelled() {
-                        CANCELLED_SLOW_CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        return Err("cancelled".into());
+            move |ctx: Context, Args(Slow { n, delay_ms }): Args<Slow>| {
+                let cancelled = cancelled.clone();
+                async move {
+                    for i in 1..=n {
+                        if ctx.is_cancelled() {
+                            cancelled.fetch_add(1, Ordering::SeqCst);
+                            return Err("cancelled".into());
+                        }
+                        ctx.progress(f64::from(i), Some(f64::from(n)), None).await?;
+                        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
                     }
-                    ctx.progress(f64::from(i), Some(f64::from(n)), None).await?;
-                    tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+                    Ok(format!("slow done {n}"))
                 }
-                Ok(format!("slow done {n}"))
             },
         )
         .tool(
