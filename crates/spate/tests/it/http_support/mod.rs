@@ -1,8 +1,6 @@
 //! The harness of the HTTP server tests: a test server with fast, slow and polling tools,
 //! started on a real socket on 127.0.0.1, and a plain HTTP client speaking to it.
 
-#![allow(dead_code)] // each test binary uses its own part of the harness
-
 pub mod modern;
 
 use std::sync::Arc;

@@ -3,14 +3,13 @@
 //! held is released when it ends, however many sessions come and go; finished streams kept
 //! for resumption are capped per session, so one busy session cannot crowd out the others.
 
-mod http_support;
-
 use std::time::Duration;
 
-use http_support::{read_events, start, take_events};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spate::transport::http::server::{HttpConfig, ResponseMode};
+
+use crate::http_support::{self, read_events, start, take_events};
 
 /// A server answering over SSE that keeps `kept` delivered streams resumable per session.
 async fn sse_server_keeping(kept: usize) -> http_support::Running {

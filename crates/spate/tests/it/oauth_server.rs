@@ -3,8 +3,6 @@
 //! token introspection, challenges on 401 and 403, per-tool scopes, and the principal a
 //! handler sees.
 
-mod http_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -12,8 +10,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use http_support::modern::{answer, meta, request};
-use http_support::{Running, init_body, test_server};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -21,6 +17,9 @@ use spate::auth::resource_server::{
     IntrospectionValidation, JwtValidation, OAuthConfig, TokenValidation,
 };
 use spate::transport::http::server::HttpConfig;
+
+use crate::http_support::modern::{answer, meta, request};
+use crate::http_support::{self, Running, init_body, test_server};
 
 /// A key made for these tests only (never used anywhere else).
 const TEST_KEY: &str = r#"-----BEGIN PRIVATE KEY-----

@@ -2,18 +2,17 @@
 //! chunked and `Expect: 100-continue` bodies, keep-alive and close, and every hostile head
 //! or body answered with its status and a closed connection.
 
-mod http_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use http_support::modern::{meta, request};
-use http_support::{init_body, start, start_with, test_server_counting};
 use spate::server::ServerConfig;
 use spate::transport::http::server::HttpConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use crate::http_support::modern::{meta, request};
+use crate::http_support::{init_body, start, start_with, test_server_counting};
 
 const WITHIN: Duration = Duration::from_secs(10);
 

@@ -1,16 +1,15 @@
 //! The Streamable HTTP server over real sockets on 127.0.0.1, spoken to with plain HTTP:
 //! sessions, limits, security, SSE resumption and the old HTTP+SSE transport.
 
-mod http_support;
-
 use std::time::Duration;
 
-use http_support::{
-    ACCEPT, Event, init_body, progress_values, raw_get_chunks, read_events, start, take_events,
-};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spate::transport::http::server::{HttpConfig, ResponseMode};
+
+use crate::http_support::{
+    ACCEPT, Event, init_body, progress_values, raw_get_chunks, read_events, start, take_events,
+};
 
 #[tokio::test]
 async fn hostile_requests_get_the_right_status_and_serving_goes_on() {

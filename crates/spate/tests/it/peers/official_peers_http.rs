@@ -7,18 +7,17 @@
 //! `#[ignore]`d otherwise): `SPATE_NODE`, `SPATE_EVERYTHING`, `SPATE_PY2`, and the
 //! repository's `interop/` folder beside this crate.
 
-mod peers_support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use peers_support::{
-    exercise_server_everything, handlers, logs_until, progress_recorder, python_server,
-    server_everything, text_of,
-};
 use serde_json::json;
 use spate::client::{CallOptions, Client};
 use spate::transport::http::client::{HttpClientOptions, HttpTransportKind, HttpTransportMode};
+
+use super::support::{
+    exercise_server_everything, handlers, logs_until, progress_recorder, python_server,
+    server_everything, text_of,
+};
 
 async fn connect(url: &str, mode: HttpTransportMode, prompts: Arc<Mutex<Vec<String>>>) -> Client {
     let options = {

@@ -5,16 +5,15 @@
 //! `--include-ignored`, passing their paths in `SPATE_NODE`, `SPATE_EVERYTHING`, `SPATE_PY2`
 //! and `SPATE_INTEROP_PY_SERVER`. Plain `cargo test` lists them as ignored, never as passed.
 
-mod peers_support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use peers_support::{env, exercise_server_everything, handlers, progress_recorder, text_of};
 use serde_json::json;
 use spate::client::{CallOptions, Client};
 use spate::transport::stdio::{StderrMode, StdioCommand};
 use spate_protocol::{LoggingLevel, LoggingMessageNotificationParams, methods};
+
+use super::support::{env, exercise_server_everything, handlers, progress_recorder, text_of};
 
 async fn wait_for_log(
     stream: &mut spate::client::NotificationStream,

@@ -2,20 +2,19 @@
 //! validation ladder and its status codes, hostile `requestState`s, `subscriptions/listen`
 //! (delivery, filtering, a reader that never reads), and both eras on one endpoint.
 
-mod http_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use http_support::modern::{V, answer, meta, request, request_with};
-use http_support::{
-    ACCEPT, read_events, start, start_with, test_server_counting, test_server_with,
-};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spate::server::{RequestStateKeys, ServerConfig};
 use spate::transport::http::server::HttpConfig;
+
+use crate::http_support::modern::{V, answer, meta, request, request_with};
+use crate::http_support::{
+    self, ACCEPT, read_events, start, start_with, test_server_counting, test_server_with,
+};
 
 fn call(name: &str, arguments: Value, caps: Value) -> Value {
     json!({"name": name, "arguments": arguments, "_meta": meta(caps)})

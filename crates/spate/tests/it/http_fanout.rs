@@ -2,14 +2,13 @@
 //! on 127.0.0.1: a subscriber that stops reading holds at most its stream's retention, does not
 //! delay the others, and is told what it missed when it reads again.
 
-mod http_support;
-
 use std::time::Duration;
 
-use http_support::{read_events, start};
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 use spate::transport::http::server::HttpConfig;
+
+use crate::http_support::{self, read_events, start};
 
 /// A server whose streams keep `kept` events each.
 async fn start_keeping(kept: usize) -> http_support::Running {

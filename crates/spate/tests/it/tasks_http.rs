@@ -2,15 +2,14 @@
 //! experimental tasks on a session, with the test server's `job` tool (task support
 //! optional; `ask: true` needs a go-ahead first).
 
-mod http_support;
-
 use std::time::Duration;
 
-use http_support::modern::{answer, meta, request};
-use http_support::{Running, read_events, start};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use spate::transport::http::server::HttpConfig;
+
+use crate::http_support::modern::{answer, meta, request};
+use crate::http_support::{self, Running, read_events, start};
 
 const TASKS: &str = "io.modelcontextprotocol/tasks";
 

@@ -2,18 +2,17 @@
 //! and version headers, a new session after the server forgets the old one (404), bearer
 //! tokens, the DELETE on close, and progress and server requests on the way.
 
-mod http_support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use http_support::start;
 use reqwest::StatusCode;
 use serde_json::json;
 use spate::client::{CallOptions, Client, ClientHandlers};
 use spate::transport::http::client::{HttpClientOptions, HttpTransportKind};
 use spate::transport::http::server::HttpConfig;
 use spate_protocol::{ElicitAction, ElicitResult};
+
+use crate::http_support::start;
 
 async fn connect(url: &str, options: HttpClientOptions, handlers: ClientHandlers) -> Client {
     Client::builder("session-test", "1")

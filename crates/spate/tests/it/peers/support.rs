@@ -2,8 +2,6 @@
 //! `scripts/test` installs, client handlers that answer their requests, and the checks every
 //! transport of server-everything must pass.
 
-#![allow(dead_code)] // each test binary uses its own part
-
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

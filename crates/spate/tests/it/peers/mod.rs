@@ -1,0 +1,9 @@
+//! Our client against the official peers that `scripts/test` installs (`#[ignore]`d unless it
+//! runs them, with `--include-ignored`): server-everything (TypeScript SDK) and servers on the
+//! Python SDK, over stdio and HTTP.
+
+mod support;
+
+mod client_modern_peers;
+mod official_peers;
+mod official_peers_http;
