@@ -9,8 +9,7 @@
 //! `SPATE_PY2`, `SPATE_NODE`, `SPATE_EVERYTHING`, and the repository's `interop/` folder.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
@@ -22,25 +21,7 @@ use spate_protocol::{
     ElicitResult, Era, LoggingLevel, ResourceContents, SubscriptionFilter, methods,
 };
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run scripts/test, which installs the official peers")
-    })
-}
-
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop")
-}
-
-/// A peer server child process, killed on drop.
-struct Peer(Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use super::support::{Peer, env, interop_dir};
 
 /// Starts the Python SDK 2.x server and reads the URL it announces.
 fn python_server() -> (Peer, String) {
