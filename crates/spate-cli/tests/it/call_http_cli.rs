@@ -2,9 +2,7 @@
 //! `spate serve --listen 127.0.0.1:0` child process: Streamable HTTP, the old HTTP+SSE
 //! transport (`--sse`), and bearer tokens.
 
-mod served;
-
-use served::{serve, spate, text};
+use crate::served::{serve, spate, text};
 
 #[test]
 fn call_over_streamable_http_shows_the_result_progress_and_logs() {

@@ -7,13 +7,11 @@
 //! (`SPATE_OAUTH_TEST_HEADLESS_AUTHORIZE`), which fetches the authorization URL and reads
 //! the redirect without following it.
 
-mod served;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
 
-use served::{BIN, serve, spate, text};
+use crate::served::{BIN, serve, spate, text};
 
 /// The authorization server child, killed on drop.
 struct AuthServer {

@@ -3,10 +3,9 @@
 //! on request, an `input_required` round, and a listen stream whose notifications carry its
 //! subscription id.
 
-mod stdio_support;
-
 use serde_json::{Value, json};
-use stdio_support::Server;
+
+use crate::stdio_support::Server;
 
 fn meta(caps: Value, extra: Value) -> Value {
     let mut m = json!({

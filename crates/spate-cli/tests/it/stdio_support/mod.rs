@@ -1,8 +1,6 @@
 //! The harness of the `spate serve --stdio` tests: the binary as a real child process,
 //! spoken to line by line.
 
-#![allow(dead_code)] // each test binary uses its own part of the harness
-
 use std::process::Stdio;
 use std::time::Duration;
 

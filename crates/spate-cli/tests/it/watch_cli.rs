@@ -3,9 +3,7 @@
 //! `subscriptions/listen`, legacy `resources/subscribe` over Streamable HTTP, HTTP+SSE and
 //! stdio) must print that update.
 
-mod served;
-
-use served::{BIN, serve, spate, text};
+use crate::served::{BIN, serve, spate, text};
 
 /// `spate watch TARGET… --resource demo://clock --count 1`, options after the URL as the
 /// README writes it.

@@ -1,12 +1,11 @@
 //! `spate serve --stdio` as a real child process, spoken to line by line: the happy path and
 //! every kind of bad input, each followed by a request that must still be served.
 
-mod stdio_support;
-
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use stdio_support::Server;
+
+use crate::stdio_support::Server;
 
 #[tokio::test]
 async fn calculate_and_process_files_over_stdio() {
