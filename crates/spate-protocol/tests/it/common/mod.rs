@@ -1,7 +1,5 @@
 //! Locating the specification and validating values against its JSON schemas.
 
-#![allow(dead_code)]
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -96,14 +94,6 @@ impl SchemaSet {
     /// Whether the schema defines `name`.
     pub fn has(&self, name: &str) -> bool {
         self.root[self.defs_key].get(name).is_some()
-    }
-
-    /// The definition names.
-    pub fn names(&self) -> Vec<String> {
-        self.root[self.defs_key]
-            .as_object()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default()
     }
 
     fn validator(&self, name: &str) -> Arc<jsonschema::Validator> {

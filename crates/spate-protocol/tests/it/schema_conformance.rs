@@ -6,17 +6,14 @@
 //! checked twice: our method table (`methods::availability`) must agree with the schema
 //! about which definitions exist, and a few facts of the spec are asserted outright.
 
-mod common;
-mod conformance;
-mod strategies;
-
 use proptest::prelude::*;
 use spate_protocol::methods::{self as m, Availability};
 use spate_protocol::*;
 
-use conformance::Ctx;
-use strategies as st;
-use strategies::{client as sc, features as sf, tasks as stk};
+use crate::conformance;
+use crate::conformance::Ctx;
+use crate::strategies as st;
+use crate::strategies::{client as sc, features as sf, tasks as stk};
 
 /// Every core message kind of `version`.
 fn core_kinds(ctx: &Ctx) {

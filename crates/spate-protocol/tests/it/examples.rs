@@ -6,8 +6,6 @@
 //! folders hold responses whose `result` is that result type; `*Error` folders hold either
 //! an error object or a whole error response.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
@@ -16,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use spate_protocol::jsonrpc::{decode_message, to_raw};
 use spate_protocol::*;
+
+use crate::common;
 
 /// Decodes into `T` and re-encodes.
 fn via<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, String> {

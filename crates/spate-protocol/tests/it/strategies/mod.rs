@@ -6,8 +6,6 @@
 //! is required in 2025-11-25, `requestId` in every version but one), the strategy respects
 //! the constraint; everything a version cannot carry is left to `fit_version` to remove.
 
-#![allow(dead_code)]
-
 pub mod client;
 pub mod content;
 pub mod features;
@@ -16,7 +14,7 @@ pub mod tasks;
 use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use spate_protocol::meta::{self, JsonObject, Meta};
 use spate_protocol::{ErrorObject, LoggingLevel, ProgressToken, RequestId};
 
@@ -359,9 +357,4 @@ pub fn error_object() -> BoxedStrategy<ErrorObject> {
             data,
         })
         .boxed()
-}
-
-/// Turns a map into a JSON object value.
-pub fn object(m: JsonObject) -> Value {
-    Value::Object(Map::from_iter(m))
 }
