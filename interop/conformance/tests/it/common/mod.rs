@@ -1,8 +1,6 @@
 //! A raw JSON-RPC driver for the fixture server: the test writes the exact messages the
 //! conformance suite writes and sees the exact messages (and their routes) the server sends.
 
-#![allow(dead_code)]
-
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};

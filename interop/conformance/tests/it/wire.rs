@@ -1,12 +1,11 @@
 //! Every fixture, driven with the exact messages the conformance suite sends, checked
 //! against the exact content the suite's scenarios (and its reference fixture server) require.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Wire, related};
 use serde_json::{Value, json};
+
+use crate::common::{Wire, related};
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 const WAV: &str = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
