@@ -1,6 +1,6 @@
 //! Our server and our client wired together in memory (and over real stdio framing through a
 //! duplex pipe): every server feature end to end. The official peers check the wire shapes in
-//! `official_peers.rs` and `interop/`; these tests check behaviour.
+//! `peers/official_peers.rs` and `interop/`; these tests check behaviour.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
