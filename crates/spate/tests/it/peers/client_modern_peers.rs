@@ -21,7 +21,7 @@ use spate_protocol::{
     ElicitResult, Era, LoggingLevel, ResourceContents, SubscriptionFilter, methods,
 };
 
-use super::support::{Peer, env, interop_dir};
+use super::support::{Peer, env, interop_dir, server_everything};
 
 /// Starts the Python SDK 2.x server and reads the URL it announces.
 fn python_server() -> (Peer, String) {
@@ -41,33 +41,6 @@ fn python_server() -> (Peer, String) {
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
     (Peer(child), url)
-}
-
-/// Starts server-everything in `mode` on 127.0.0.1 and waits until it accepts connections.
-fn server_everything(mode: &str) -> (Peer, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env("SPATE_NODE"))
-        .arg("--import")
-        .arg(interop_dir().join("ts/loopback-listen.mjs"))
-        .arg(env("SPATE_EVERYTHING"))
-        .arg(mode)
-        .env("PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start server-everything");
-    let peer = Peer(child);
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (peer, port);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("server-everything {mode} did not listen on 127.0.0.1:{port}");
 }
 
 async fn connect(url: &str, builder: spate::client::ClientBuilder) -> Client {
