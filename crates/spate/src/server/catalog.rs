@@ -1,4 +1,4 @@
-//! The server's registries of tools, resources, templates and prompts.
+//! The server's registries of tools, resources, templates, prompts and event types.
 //!
 //! Readers take a snapshot (an `Arc`), so listing never blocks a change and a change never
 //! blocks the request path; a change builds a new snapshot and swaps it in.
@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use super::prompt::PromptEntry;
 use super::resource::{ResourceEntry, TemplateEntry};
 use super::tool::ToolEntry;
+use super::triggers::EventEntry;
 
 /// One snapshot of everything the server offers, in registration order.
 #[derive(Debug, Clone, Default)]
@@ -16,6 +17,7 @@ pub(crate) struct Catalog {
     pub(crate) resources: Vec<ResourceEntry>,
     pub(crate) templates: Vec<TemplateEntry>,
     pub(crate) prompts: Vec<PromptEntry>,
+    pub(crate) events: Vec<EventEntry>,
 }
 
 /// Inserts or replaces (by key) keeping the original position of a replaced entry.
@@ -40,6 +42,10 @@ impl Catalog {
 
     pub(crate) fn prompt(&self, name: &str) -> Option<&PromptEntry> {
         self.prompts.iter().find(|p| p.prompt.name == name)
+    }
+
+    pub(crate) fn event(&self, name: &str) -> Option<&EventEntry> {
+        self.events.iter().find(|e| e.descriptor.name == name)
     }
 }
 

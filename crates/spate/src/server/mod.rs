@@ -38,6 +38,7 @@ mod schema;
 pub mod tasks;
 mod tool;
 mod tool_error;
+mod triggers;
 pub mod uri_template;
 
 use std::sync::Arc;
@@ -63,6 +64,7 @@ pub use schema::schema_object;
 pub use tasks::{TaskConfig, TaskSupport};
 pub use tool::{IntoToolResult, Structured, ToolEntry};
 pub use tool_error::ToolError;
+pub use triggers::{EmitError, EventEntry, NoArguments};
 
 use catalog::CatalogCell;
 pub(crate) use events::ServerEvent;
@@ -89,6 +91,37 @@ pub struct ServerConfig {
     pub request_state_keys: RequestStateKeys,
     /// Tasks: their store, lifetimes and limits.
     pub tasks: TaskConfig,
+    /// Events: where occurrences are kept, and the pace suggested to pollers.
+    pub events: EventsConfig,
+}
+
+/// Where the occurrences of event types are kept, and how often pollers should come back.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct EventsConfig {
+    /// The per-type history every delivery mode reads (default: in memory, the newest
+    /// 10 000 occurrences of each type).
+    pub history: Arc<dyn crate::store::event_history::EventHistory>,
+    /// `nextPollMs` when a poller has seen everything (default 1 s).
+    pub poll_interval: std::time::Duration,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            history: Arc::new(crate::store::event_history::MemoryEventHistory::new(10_000)),
+            poll_interval: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
+impl std::fmt::Debug for EventsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventsConfig")
+            .field("epoch", &self.history.epoch())
+            .field("poll_interval", &self.poll_interval)
+            .finish()
+    }
 }
 
 impl Default for ServerConfig {
@@ -100,6 +133,7 @@ impl Default for ServerConfig {
             cache: CacheConfig::default(),
             request_state_keys: RequestStateKeys::default(),
             tasks: TaskConfig::default(),
+            events: EventsConfig::default(),
         }
     }
 }
@@ -243,6 +277,12 @@ impl Server {
         self
     }
 
+    /// Registers an event type (the events extension).
+    pub fn event(self, entry: EventEntry) -> Self {
+        self.handle.add_event(entry);
+        self
+    }
+
     /// The handle to change the server and notify clients while it runs.
     pub fn handle(&self) -> ServerHandle {
         self.handle.clone()
@@ -333,6 +373,7 @@ impl Server {
 mod catalog_api {
     use super::catalog::{remove, upsert};
     use super::events::ServerEvent;
+    use super::triggers::{self, EmitError, EventEntry};
     use super::{PromptEntry, ResourceEntry, ServerHandle, TemplateEntry, ToolEntry};
 
     impl ServerHandle {
@@ -341,7 +382,7 @@ mod catalog_api {
             self.shared
                 .catalog
                 .change(|c| upsert(&mut c.tools, entry, |t| &t.tool.name));
-            self.emit(ServerEvent::ToolsChanged);
+            self.announce(ServerEvent::ToolsChanged);
         }
 
         /// Removes a tool; whether it existed.
@@ -351,7 +392,7 @@ mod catalog_api {
                 .catalog
                 .change(|c| remove(&mut c.tools, name, |t| &t.tool.name));
             if gone {
-                self.emit(ServerEvent::ToolsChanged);
+                self.announce(ServerEvent::ToolsChanged);
             }
             gone
         }
@@ -361,7 +402,7 @@ mod catalog_api {
             self.shared
                 .catalog
                 .change(|c| upsert(&mut c.resources, entry, |r| &r.resource.uri));
-            self.emit(ServerEvent::ResourcesChanged);
+            self.announce(ServerEvent::ResourcesChanged);
         }
 
         /// Removes a resource by URI; whether it existed.
@@ -371,7 +412,7 @@ mod catalog_api {
                 .catalog
                 .change(|c| remove(&mut c.resources, uri, |r| &r.resource.uri));
             if gone {
-                self.emit(ServerEvent::ResourcesChanged);
+                self.announce(ServerEvent::ResourcesChanged);
             }
             gone
         }
@@ -381,7 +422,7 @@ mod catalog_api {
             self.shared
                 .catalog
                 .change(|c| upsert(&mut c.templates, entry, |t| &t.template.uri_template));
-            self.emit(ServerEvent::ResourcesChanged);
+            self.announce(ServerEvent::ResourcesChanged);
         }
 
         /// Adds or replaces a prompt; clients get `notifications/prompts/list_changed`.
@@ -389,7 +430,7 @@ mod catalog_api {
             self.shared
                 .catalog
                 .change(|c| upsert(&mut c.prompts, entry, |p| &p.prompt.name));
-            self.emit(ServerEvent::PromptsChanged);
+            self.announce(ServerEvent::PromptsChanged);
         }
 
         /// Removes a prompt; whether it existed.
@@ -399,26 +440,70 @@ mod catalog_api {
                 .catalog
                 .change(|c| remove(&mut c.prompts, name, |p| &p.prompt.name));
             if gone {
-                self.emit(ServerEvent::PromptsChanged);
+                self.announce(ServerEvent::PromptsChanged);
             }
             gone
         }
 
-        /// Tells every client subscribed to `uri` that it changed (`notifications/resources/updated`).
-        pub fn resource_updated(&self, uri: impl Into<String>) {
-            self.emit(ServerEvent::ResourceUpdated(uri.into()));
+        /// Adds or replaces an event type. (Clients are not told yet: list-change
+        /// notifications of event types are not sent.)
+        pub fn add_event(&self, entry: EventEntry) {
+            self.shared
+                .catalog
+                .change(|c| upsert(&mut c.events, entry, |e| &e.descriptor.name));
         }
 
-        pub(crate) fn emit(&self, event: ServerEvent) {
+        /// Records an occurrence of the event type `name` with this payload (a JSON object),
+        /// under `event_id` (the upstream's own id, so a redelivery stays one event) or a
+        /// fresh one; every delivery mode then hands it to the subscriptions whose arguments
+        /// it matches. Returns the event id.
+        pub async fn emit(
+            &self,
+            name: &str,
+            payload: &impl serde::Serialize,
+            event_id: Option<String>,
+        ) -> Result<String, EmitError> {
+            if self.shared.catalog.snapshot().event(name).is_none() {
+                return Err(EmitError::UnknownType(name.to_owned()));
+            }
+            let data =
+                serde_json::to_value(payload).map_err(|e| EmitError::NotAnObject(e.to_string()))?;
+            if !data.is_object() {
+                return Err(EmitError::NotAnObject(format!("got {data}")));
+            }
+            let event_id = match event_id {
+                Some(id) if !triggers::valid_event_id(&id) => {
+                    return Err(EmitError::BadEventId(id));
+                }
+                Some(id) => id,
+                None => triggers::mint_event_id(),
+            };
+            let stored = self
+                .shared
+                .config
+                .events
+                .history
+                .append(name, event_id, crate::store::now_ms(), data)
+                .await?;
+            Ok(stored.event_id)
+        }
+
+        /// Tells every client subscribed to `uri` that it changed (`notifications/resources/updated`).
+        pub fn resource_updated(&self, uri: impl Into<String>) {
+            self.announce(ServerEvent::ResourceUpdated(uri.into()));
+        }
+
+        pub(crate) fn announce(&self, event: ServerEvent) {
             // No receivers just means no client is connected.
             let _ = self.shared.events.send(event);
         }
     }
 }
 
-/// What this server declares in `initialize`: everything it implements.
-fn capabilities() -> ServerCapabilities {
-    ServerCapabilities {
+/// What this server declares in `initialize` and `server/discover`: everything it
+/// implements, and the events extension when it has event types.
+fn capabilities(catalog: &catalog::Catalog) -> ServerCapabilities {
+    let mut capabilities = ServerCapabilities {
         tools: Some(ToolsCapability {
             list_changed: Some(true),
         }),
@@ -451,5 +536,10 @@ fn capabilities() -> ServerCapabilities {
             .collect(),
         ),
         ..Default::default()
+    };
+    if !catalog.events.is_empty() {
+        // No list-change notifications of event types yet.
+        spate_protocol::events::EventsCapability::default().advertise(&mut capabilities);
     }
+    capabilities
 }

@@ -380,6 +380,20 @@ impl MethodRouter {
                 )
             }
             methods::TOOLS_CALL => self.call_tool(version, request, rc).await,
+            spate_protocol::events::methods::EVENTS_LIST => {
+                super::triggers::list(&self.server, &request, version)
+            }
+            spate_protocol::events::methods::EVENTS_POLL => {
+                let capabilities = self.state.client_capabilities();
+                super::triggers::poll(
+                    &self.server,
+                    &request,
+                    version,
+                    capabilities.as_ref(),
+                    &rc.cancel,
+                )
+                .await
+            }
             methods::RESOURCES_LIST => {
                 let p: PaginatedRequestParams = request.parse_params()?;
                 let (items, next_cursor) =
@@ -586,7 +600,7 @@ impl MethodRouter {
             version,
             InitializeResult {
                 protocol_version: version.as_str().to_owned(),
-                capabilities: capabilities(),
+                capabilities: capabilities(&shared.catalog.snapshot()),
                 server_info: shared.info.clone(),
                 instructions: shared.instructions.clone(),
                 ..Default::default()
@@ -623,7 +637,7 @@ impl MethodRouter {
                     .iter()
                     .map(|v| v.as_str().to_owned())
                     .collect(),
-                capabilities: capabilities(),
+                capabilities: capabilities(&shared.catalog.snapshot()),
                 instructions: shared.instructions.clone(),
                 ttl_ms: Some(cache.ttl_ms),
                 cache_scope: Some(cache.scope),

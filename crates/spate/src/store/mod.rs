@@ -4,11 +4,14 @@
 //! - [`event_log`]: the messages of resumable SSE streams, written before they reach a socket
 //!   and replayed after `Last-Event-ID`.
 //! - [`task_store`]: task records (status, result, questions) polled by `tasks/get`.
+//! - [`event_history`]: the occurrences of each event type (the events extension), which
+//!   every delivery mode reads.
 //!
 //! Nothing here knows a transport or a session: stores take and give serialisable records.
 //! The OAuth client's token cache is not server state and lives with it
 //! ([`crate::auth::client`]).
 
+pub mod event_history;
 pub mod event_log;
 pub mod task_store;
 

@@ -391,7 +391,7 @@ impl TaskRun {
 
 /// Tells listeners and the owning session about a task's new state.
 pub(crate) fn announce(server: &ServerHandle, task: Task, owner: Option<String>) {
-    server.emit(ServerEvent::TaskChanged {
+    server.announce(ServerEvent::TaskChanged {
         task: Box::new(task),
         owner,
     });

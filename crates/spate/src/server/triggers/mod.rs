@@ -1,0 +1,163 @@
+//! Triggers: the server side of the events extension (SEP-3415). An event type is registered
+//! like a tool ([`EventEntry`]: a name, a description, typed subscription arguments whose
+//! JSON Schema is its `inputSchema`, a payload type whose schema is its `payloadSchema`, and
+//! an optional filter of occurrences by those arguments). A source emits occurrences from
+//! anywhere with [`ServerHandle::emit`](super::ServerHandle::emit); each one lands in one
+//! bounded per-type history ([`EventHistory`](crate::store::event_history::EventHistory))
+//! that every delivery mode reads.
+//!
+//! Delivery served so far: `events/list` and `events/poll`. Push (`events/stream`) and
+//! webhooks (`events/subscribe`) are not served yet; the descriptors offer only `poll`.
+
+mod poll;
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use spate_protocol::events::{DeliveryMode, EventDescriptor};
+use spate_protocol::{ClientCapabilities, JsonObject};
+
+pub(crate) use poll::{list, poll};
+
+use super::schema::schema_object;
+
+/// Whether an occurrence's payload goes to one subscription.
+pub(crate) type Matcher = Box<dyn Fn(&Value) -> bool + Send + Sync>;
+
+/// Reads a subscription's arguments (`Err` says why they do not fit `inputSchema`) into the
+/// matcher of its occurrences.
+type Subscribe = Arc<dyn Fn(&JsonObject) -> Result<Matcher, String> + Send + Sync>;
+
+/// An event type: what `events/list` shows, and how subscriptions' arguments are checked
+/// and applied.
+#[derive(Clone)]
+pub struct EventEntry {
+    /// What `events/list` shows.
+    pub descriptor: EventDescriptor,
+    /// Reads a subscription's arguments into its matcher.
+    subscribe: Subscribe,
+}
+
+impl std::fmt::Debug for EventEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventEntry")
+            .field("descriptor", &self.descriptor)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Subscription arguments of an event type that takes none.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoArguments {}
+
+impl EventEntry {
+    /// An event type whose occurrences carry a `P` and whose subscriptions take an `A`
+    /// (checked on every poll; unknown fields are refused if `A` refuses them); `filter`
+    /// says whether an occurrence goes to a subscription with those arguments.
+    pub fn new<A, P>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        filter: impl Fn(&A, &P) -> bool + Send + Sync + 'static,
+    ) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + Sync + 'static,
+        P: Serialize + DeserializeOwned + JsonSchema + 'static,
+    {
+        let filter = Arc::new(filter);
+        let subscribe: Subscribe = Arc::new(move |arguments| {
+            let args: A = serde_json::from_value(Value::Object(arguments.clone()))
+                .map_err(|e| format!("Invalid arguments: {e}"))?;
+            let filter = filter.clone();
+            Ok(Box::new(move |payload: &Value| {
+                // Emitted by this server as a P: a payload that is not one matches nothing.
+                serde_json::from_value::<P>(payload.clone()).is_ok_and(|p| filter(&args, &p))
+            }))
+        });
+        Self::with_subscribe::<A, P>(name, description, subscribe)
+    }
+
+    fn with_subscribe<A: JsonSchema, P: JsonSchema>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        subscribe: Subscribe,
+    ) -> Self {
+        Self {
+            descriptor: EventDescriptor {
+                name: name.into(),
+                description: description.into(),
+                delivery: vec![DeliveryMode::Poll],
+                input_schema: schema_object::<A>(),
+                payload_schema: schema_object::<P>(),
+                meta: None,
+            },
+            subscribe,
+        }
+    }
+
+    /// An event type whose subscriptions take no arguments and receive every occurrence.
+    pub fn unfiltered<P>(name: impl Into<String>, description: impl Into<String>) -> Self
+    where
+        P: Serialize + JsonSchema + 'static,
+    {
+        let subscribe: Subscribe = Arc::new(|arguments| {
+            serde_json::from_value::<NoArguments>(Value::Object(arguments.clone()))
+                .map_err(|e| format!("Invalid arguments: {e}"))?;
+            Ok(Box::new(|_: &Value| true))
+        });
+        Self::with_subscribe::<NoArguments, P>(name, description, subscribe)
+    }
+
+    /// The matcher of a subscription with these arguments; `Err` says why they do not fit
+    /// `inputSchema`.
+    pub(crate) fn subscribe(&self, arguments: &JsonObject) -> Result<Matcher, String> {
+        (self.subscribe)(arguments)
+    }
+}
+
+/// Why an occurrence was not emitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmitError {
+    /// No event type of that name is registered.
+    #[error("no event type {0:?} is registered")]
+    UnknownType(String),
+    /// The payload did not serialise to a JSON object.
+    #[error("an event payload must be a JSON object: {0}")]
+    NotAnObject(String),
+    /// The event id is not 1–256 visible ASCII characters (it travels in HTTP headers).
+    #[error("an event id must be 1-256 visible ASCII characters: {0:?}")]
+    BadEventId(String),
+    /// The history refused it.
+    #[error(transparent)]
+    History(#[from] crate::store::event_history::HistoryError),
+}
+
+/// Whether `id` may be an event id: 1–256 bytes of visible ASCII.
+pub(crate) fn valid_event_id(id: &str) -> bool {
+    (1..=256).contains(&id.len()) && id.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
+/// A fresh event id for an occurrence its source gave none.
+pub(crate) fn mint_event_id() -> String {
+    let mut bytes = [0u8; 12];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("evt_{hex}")
+}
+
+/// Which error numbers a request's client reads: SEP-3415's when it declares the extension,
+/// else those of the older design sketch (ChatGPT and sketch-era clients).
+pub(crate) fn error_codes(
+    capabilities: Option<&ClientCapabilities>,
+) -> spate_protocol::events::EventsErrorCodes {
+    use spate_protocol::events::{EventsErrorCodes, client_declares_events};
+    if capabilities.is_some_and(client_declares_events) {
+        EventsErrorCodes::SEP_3415
+    } else {
+        EventsErrorCodes::DESIGN_SKETCH
+    }
+}
