@@ -57,10 +57,10 @@ impl CallOptions {
 
 /// How many pages the `list_all_*` helpers follow before giving up on a server that never
 /// stops paginating.
-const MAX_PAGES: usize = 1000;
+pub(super) const MAX_PAGES: usize = 1000;
 
 impl Client {
-    async fn call<P: Serialize, R: DeserializeOwned>(
+    pub(super) async fn call<P: Serialize, R: DeserializeOwned>(
         &self,
         method: &str,
         params: &P,
@@ -382,7 +382,7 @@ impl Client {
     }
 }
 
-fn page(cursor: Option<String>) -> PaginatedRequestParams {
+pub(super) fn page(cursor: Option<String>) -> PaginatedRequestParams {
     PaginatedRequestParams {
         cursor,
         ..Default::default()

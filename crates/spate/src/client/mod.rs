@@ -35,6 +35,7 @@ mod calls;
 mod connect;
 mod connection;
 mod era;
+mod events;
 mod handlers;
 mod inbound;
 mod input_rounds;
@@ -54,6 +55,7 @@ pub use calls::CallOptions;
 pub use connect::{ClientBuilder, ConnectError};
 pub use connection::Connection;
 pub use era::{EraChoice, EraMemory};
+pub use events::EventPoller;
 pub use handlers::ClientHandlers;
 pub use listen::{ListenOutcome, Subscription, SubscriptionEvent};
 

@@ -14,6 +14,7 @@ use spate::server::{EventEntry, Server, ServerConfig, ServerHandle};
 use spate::store::event_history::MemoryEventHistory;
 use spate::transport::http::client::HttpClientOptions;
 use spate::transport::http::server::HttpConfig;
+use spate_protocol::JsonObject;
 use spate_protocol::events::PollEventsResult;
 
 use crate::http_support::start_with;
@@ -146,11 +147,25 @@ async fn list_and_filtered_polls() {
     );
 }
 
+/// Through the client's `EventPoller`, while the server emits: every one of 10 000 events
+/// once, in order.
 #[tokio::test]
 async fn ten_thousand_events_arrive_once_and_in_order() {
     const N: u64 = 10_000;
     let (s, handle) = serve(N as usize).await;
-    let first = poll(&s.client, json!({"name": "order.created"})).await;
+    let types = s.client.list_all_events().await.unwrap();
+    assert_eq!(types[0].name, "order.created");
+    let mut poller = s
+        .client
+        .poll_events_of("order.created", JsonObject::new())
+        .min_interval(Duration::from_millis(20));
+    // The first poll takes the cursor of "now"; every event emitted after it must arrive.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), poller.next())
+            .await
+            .is_err()
+    );
+    assert!(poller.cursor().is_some());
     let emitter = tokio::spawn(async move {
         for n in 1..=N {
             handle
@@ -162,23 +177,20 @@ async fn ten_thousand_events_arrive_once_and_in_order() {
             }
         }
     });
-    let mut cursor = first.cursor.unwrap();
     let mut seen = Vec::with_capacity(N as usize);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while (seen.len() as u64) < N && Instant::now() < deadline {
-        let batch = poll(
-            &s.client,
-            json!({"name": "order.created", "cursor": cursor, "maxEvents": 1000, "timeoutMs": 200}),
-        )
-        .await;
-        assert!(!batch.truncated);
-        seen.extend(batch.events.iter().map(|e| e.data["n"].as_u64().unwrap()));
-        cursor = batch.cursor.unwrap();
-    }
+    let all = async {
+        while (seen.len() as u64) < N {
+            let event = poller.next().await.unwrap();
+            seen.push(event.data["n"].as_u64().unwrap());
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), all)
+        .await
+        .expect("10 000 events within 60 s");
     emitter.await.unwrap();
+    assert!(!poller.take_truncated());
     let expected: Vec<u64> = (1..=N).collect();
-    assert_eq!(seen.len(), expected.len(), "lost or duplicated events");
-    assert_eq!(seen, expected, "out of order");
+    assert_eq!(seen, expected, "lost, duplicated or out of order");
 }
 
 #[tokio::test]
