@@ -104,6 +104,9 @@ pub struct EventsConfig {
     pub history: Arc<dyn crate::store::event_history::EventHistory>,
     /// `nextPollMs` when a poller has seen everything (default 1 s).
     pub poll_interval: std::time::Duration,
+    /// How long an `events/stream` stays silent before a heartbeat (default and at most
+    /// 30 s).
+    pub heartbeat: std::time::Duration,
 }
 
 impl Default for EventsConfig {
@@ -111,6 +114,7 @@ impl Default for EventsConfig {
         Self {
             history: Arc::new(crate::store::event_history::MemoryEventHistory::new(10_000)),
             poll_interval: std::time::Duration::from_secs(1),
+            heartbeat: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -120,6 +124,7 @@ impl std::fmt::Debug for EventsConfig {
         f.debug_struct("EventsConfig")
             .field("epoch", &self.history.epoch())
             .field("poll_interval", &self.poll_interval)
+            .field("heartbeat", &self.heartbeat)
             .finish()
     }
 }

@@ -383,6 +383,11 @@ impl MethodRouter {
             spate_protocol::events::methods::EVENTS_LIST => {
                 super::triggers::list(&self.server, &request, version)
             }
+            spate_protocol::events::methods::EVENTS_STREAM => {
+                let capabilities = self.state.client_capabilities();
+                super::triggers::stream(&self.server, &request, &rc, version, capabilities.as_ref())
+                    .await
+            }
             spate_protocol::events::methods::EVENTS_POLL => {
                 let capabilities = self.state.client_capabilities();
                 super::triggers::poll(

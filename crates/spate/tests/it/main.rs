@@ -13,7 +13,7 @@ mod client_modern_spate;
 mod client_modern_wire;
 mod client_process;
 mod engine;
-mod events_poll;
+mod events;
 mod http_client_session;
 mod http_client_sse;
 mod http_fanout;

@@ -6,10 +6,12 @@
 //! bounded per-type history ([`EventHistory`](crate::store::event_history::EventHistory))
 //! that every delivery mode reads.
 //!
-//! Delivery served so far: `events/list` and `events/poll`. Push (`events/stream`) and
-//! webhooks (`events/subscribe`) are not served yet; the descriptors offer only `poll`.
+//! Delivery served so far: `events/list`, `events/poll` and `events/stream` (push). Webhooks
+//! (`events/subscribe`) are not served yet; the descriptors offer `poll` and `push`.
 
 mod poll;
+mod reader;
+mod stream;
 
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ use spate_protocol::events::{DeliveryMode, EventDescriptor};
 use spate_protocol::{ClientCapabilities, JsonObject};
 
 pub(crate) use poll::{list, poll};
+pub(crate) use stream::stream;
 
 use super::schema::schema_object;
 
@@ -89,7 +92,7 @@ impl EventEntry {
             descriptor: EventDescriptor {
                 name: name.into(),
                 description: description.into(),
-                delivery: vec![DeliveryMode::Poll],
+                delivery: vec![DeliveryMode::Poll, DeliveryMode::Push],
                 input_schema: schema_object::<A>(),
                 payload_schema: schema_object::<P>(),
                 meta: None,

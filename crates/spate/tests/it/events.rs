@@ -1,7 +1,8 @@
-//! The events extension's poll mode over a real Streamable HTTP server on 127.0.0.1, driven
-//! by our client with raw `events/*` requests (no typed events client yet): list, argument
-//! filters, 10 000 events with nothing lost, duplicated or reordered, a history that no
-//! longer reaches the cursor (`truncated`), the long poll, and the error answers.
+//! The events extension's poll and push modes over a real Streamable HTTP server on
+//! 127.0.0.1, driven by our client (its `EventPoller`, and raw `events/*` requests where the
+//! wire itself is checked): list, argument filters, 10 000 events through each mode with
+//! nothing lost, duplicated or reordered, a history that no longer reaches the cursor
+//! (`truncated`), the long poll, heartbeats, and the error answers.
 
 use std::time::{Duration, Instant};
 
@@ -88,7 +89,7 @@ async fn list_and_filtered_polls() {
     let listed = call(&s.client, "events/list", json!({})).await.unwrap();
     let event = &listed["events"][0];
     assert_eq!(event["name"], "order.created");
-    assert_eq!(event["delivery"], json!(["poll"]));
+    assert_eq!(event["delivery"], json!(["poll", "push"]));
     assert!(event["inputSchema"]["properties"]["min_amount"].is_object());
     assert!(event["payloadSchema"]["properties"]["amount"].is_object());
     let caps = &s.client.server().capabilities;
@@ -308,4 +309,121 @@ async fn unknown_types_and_bad_arguments_are_refused() {
             .await
             .is_err()
     );
+}
+
+/// Push: one `events/stream` request; `active` first, then 10 000 events in order, each
+/// tagged with the subscription and carrying its cursor; heartbeats while nothing happens;
+/// a stream resumed from a cursor gets exactly what came after it.
+#[tokio::test]
+async fn ten_thousand_events_pushed_once_and_in_order() {
+    const N: u64 = 10_000;
+    let mut config = ServerConfig::default();
+    config.events.history = std::sync::Arc::new(MemoryEventHistory::new(N as usize));
+    config.events.heartbeat = Duration::from_millis(100);
+    let server = Server::with_info(
+        spate_protocol::Implementation::new("events", "1"),
+        None,
+        config,
+    )
+    .event(EventEntry::new(
+        "order.created",
+        "A new order was placed",
+        |f: &OrderFilter, o: &Order| f.min_amount.is_none_or(|min| o.amount >= min),
+    ));
+    let handle = server.handle();
+    let running = start_with(server, HttpConfig::default()).await;
+    let client = Client::builder("events-test", "1")
+        .connect_http(
+            &format!("{}/mcp", running.base),
+            HttpClientOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mut notes = client.notifications();
+    let peer = client.peer().clone();
+    let stream = tokio::spawn(async move {
+        peer.request(
+            "events/stream",
+            &json!({"name": "order.created", "arguments": {}}),
+            RequestOptions::default(),
+        )
+        .await
+    });
+    let (method, active) = next_event_note(&mut notes).await;
+    assert_eq!(method, "notifications/events/active");
+    assert_eq!(active["truncated"], false);
+    let subscription = active["_meta"]["io.modelcontextprotocol/subscriptionId"].clone();
+    assert!(
+        !subscription.is_null(),
+        "tagged with the subscription: {active}"
+    );
+    let (method, beat) = next_event_note(&mut notes).await;
+    assert_eq!(
+        method, "notifications/events/heartbeat",
+        "silence is filled"
+    );
+    assert_eq!(beat["cursor"], active["cursor"]);
+
+    let emitter = tokio::spawn(async move {
+        for n in 1..=N {
+            handle
+                .emit("order.created", &Order { n, amount: 1.0 }, None)
+                .await
+                .unwrap();
+            if n % 200 == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    });
+    let mut seen = Vec::with_capacity(N as usize);
+    let mut cursor_after_100 = None;
+    while (seen.len() as u64) < N {
+        let (method, params) = next_event_note(&mut notes).await;
+        if method != "notifications/events/event" {
+            continue;
+        }
+        assert_eq!(
+            params["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            subscription
+        );
+        assert!(
+            params["cursor"].is_string(),
+            "every pushed event carries its cursor"
+        );
+        seen.push(params["data"]["n"].as_u64().unwrap());
+        if seen.len() == 100 {
+            cursor_after_100 = Some(params["cursor"].clone());
+        }
+    }
+    emitter.await.unwrap();
+    let expected: Vec<u64> = (1..=N).collect();
+    assert_eq!(seen, expected, "lost, duplicated or out of order");
+    stream.abort();
+
+    // Resuming from the 100th event's cursor replays exactly what came after it.
+    let resumed = poll(
+        &client,
+        json!({"name": "order.created", "cursor": cursor_after_100.unwrap(), "maxEvents": 5}),
+    )
+    .await;
+    let ns: Vec<u64> = resumed
+        .events
+        .iter()
+        .map(|e| e.data["n"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ns, [101, 102, 103, 104, 105]);
+}
+
+/// The next `notifications/events/*` notification: its method and params.
+async fn next_event_note(notes: &mut spate::client::NotificationStream) -> (String, Value) {
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(10), notes.recv())
+            .await
+            .expect("a notification within 10 s")
+            .expect("no notification lost to a slow reader");
+        if n.method.starts_with("notifications/events/") {
+            let params: Value = serde_json::from_str(n.params.unwrap().get()).unwrap();
+            return (n.method, params);
+        }
+    }
 }

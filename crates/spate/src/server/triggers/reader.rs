@@ -1,0 +1,200 @@
+//! One subscription reading its type's history: the part poll, push (and, later, webhook
+//! delivery) share, so they cannot disagree about what a subscription sees. Cursors are
+//! `v1.<epoch>.<position>`; another epoch (the history started afresh, e.g. after a restart)
+//! or a position the history no longer reaches goes on from what is kept, reported as
+//! `truncated`, never as an error.
+
+use spate_protocol::events::{
+    DeliveryMode, EventOccurrence, EventsErrorCodes, EventsErrorData, EventsErrorKind,
+};
+use spate_protocol::{ErrorObject, JsonObject};
+
+use super::Matcher;
+use crate::server::ServerHandle;
+use crate::server::tasks::iso8601;
+use crate::store::event_history::{EventHistory, HistoryError, HistoryEvent};
+use crate::store::now_ms;
+
+/// A subscription's place in its type's history.
+pub(crate) struct Reader {
+    pub(crate) name: String,
+    matcher: Matcher,
+    /// The last position read.
+    position: u64,
+    /// A gap was found and not reported yet.
+    truncated: bool,
+    /// `maxAgeMs`: occurrences older than this are skipped (a gap).
+    max_age_ms: Option<u64>,
+}
+
+/// What one read found.
+pub(crate) struct Batch {
+    /// The matching occurrences, oldest first, each with the cursor after it.
+    pub(crate) events: Vec<(String, EventOccurrence)>,
+    /// The cursor after them.
+    pub(crate) cursor: String,
+    /// Whether there was a gap before them.
+    pub(crate) truncated: bool,
+    /// Whether more is already there.
+    pub(crate) has_more: bool,
+}
+
+impl Reader {
+    /// Opens a subscription to `name` in `mode`, from `cursor` (`None`: from now). The
+    /// refusals are those of SEP-3415: `NotFound` for an unknown type, `Unsupported` for a
+    /// mode it does not offer, `InvalidParams` for arguments that do not fit.
+    pub(crate) async fn open(
+        server: &ServerHandle,
+        codes: EventsErrorCodes,
+        name: &str,
+        arguments: &JsonObject,
+        cursor: Option<&str>,
+        mode: DeliveryMode,
+    ) -> Result<Self, ErrorObject> {
+        let catalog = server.shared.catalog.snapshot();
+        let Some(entry) = catalog.event(name) else {
+            let data = EventsErrorData {
+                kind: Some(EventsErrorData::KIND_EVENT.to_owned()),
+                ..Default::default()
+            };
+            return Err(codes.error(EventsErrorKind::NotFound, Some(data)));
+        };
+        if !entry.descriptor.offers(&mode) {
+            let data = EventsErrorData {
+                feature: Some(EventsErrorData::FEATURE_DELIVERY_MODE.to_owned()),
+                value: Some(mode.as_str().into()),
+                ..Default::default()
+            };
+            return Err(codes.error(EventsErrorKind::Unsupported, Some(data)));
+        }
+        let matcher = entry
+            .subscribe(arguments)
+            .map_err(ErrorObject::invalid_params)?;
+        let history = history(server);
+        let (position, truncated) = match cursor {
+            None => {
+                let now = history.read_after(name, u64::MAX, 0).await;
+                (now.map_err(internal)?.last_seq, false)
+            }
+            Some(cursor) => match decode(cursor, history.epoch()) {
+                Some(position) => (position, false),
+                None => (0, true),
+            },
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            matcher,
+            position,
+            truncated,
+            max_age_ms: None,
+        })
+    }
+
+    /// Skips occurrences older than `max_age_ms` (reported as a gap).
+    pub(crate) fn max_age(mut self, max_age_ms: Option<u64>) -> Self {
+        self.max_age_ms = max_age_ms;
+        self
+    }
+
+    /// The cursor of the current position.
+    pub(crate) fn cursor(&self, server: &ServerHandle) -> String {
+        encode(history(server).epoch(), self.position)
+    }
+
+    /// Reads at most `limit` positions on (the matching occurrences among them).
+    pub(crate) async fn read(
+        &mut self,
+        server: &ServerHandle,
+        limit: usize,
+    ) -> Result<Batch, ErrorObject> {
+        let history = history(server);
+        let read = history
+            .read_after(&self.name, self.position, limit)
+            .await
+            .map_err(internal)?;
+        if read.first_seq > self.position.saturating_add(1) || self.position > read.last_seq {
+            // The history no longer reaches the position (or never did): go on from what is
+            // kept.
+            self.truncated = true;
+            self.position = read.first_seq.saturating_sub(1);
+        }
+        let floor = self.max_age_ms.map(|age| now_ms().saturating_sub(age));
+        let mut events = Vec::with_capacity(read.events.len());
+        for event in &read.events {
+            self.position = event.seq;
+            if floor.is_some_and(|floor| event.timestamp_ms < floor) {
+                self.truncated = true;
+                continue;
+            }
+            if (self.matcher)(&event.data) {
+                let after = encode(history.epoch(), event.seq);
+                events.push((after, occurrence(&self.name, event)));
+            }
+        }
+        Ok(Batch {
+            events,
+            cursor: encode(history.epoch(), self.position),
+            truncated: std::mem::take(&mut self.truncated),
+            has_more: self.position < read.last_seq,
+        })
+    }
+
+    /// Resolves once the history has something after the current position.
+    pub(crate) async fn wait(&self, server: &ServerHandle) {
+        history(server).wait_after(&self.name, self.position).await;
+    }
+}
+
+fn history(server: &ServerHandle) -> &dyn EventHistory {
+    server.shared.config.events.history.as_ref()
+}
+
+fn internal(e: HistoryError) -> ErrorObject {
+    ErrorObject::new(spate_protocol::error_code::INTERNAL_ERROR, e.to_string())
+}
+
+fn occurrence(name: &str, event: &HistoryEvent) -> EventOccurrence {
+    let data = event.data.as_object().cloned().unwrap_or_default();
+    EventOccurrence::new(
+        event.event_id.clone(),
+        name,
+        iso8601(event.timestamp_ms),
+        data,
+    )
+}
+
+/// The cursor after `position` in the history of `epoch`.
+fn encode(epoch: &str, position: u64) -> String {
+    format!("v1.{epoch}.{position}")
+}
+
+/// The position a cursor names, if it is one of ours from this epoch.
+fn decode(cursor: &str, epoch: &str) -> Option<u64> {
+    let rest = cursor.strip_prefix("v1.")?;
+    let (cursor_epoch, position) = rest.rsplit_once('.')?;
+    if cursor_epoch != epoch {
+        return None;
+    }
+    position.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_within_an_epoch_only() {
+        let c = encode("ab12", 42);
+        assert_eq!(decode(&c, "ab12"), Some(42));
+        for other in [
+            decode(&c, "cd34"),
+            decode("v1.ab12.x", "ab12"),
+            decode("garbage", "ab12"),
+            decode("", "ab12"),
+            decode("v1.ab12.-1", "ab12"),
+            decode("v1.ab12.99999999999999999999999", "ab12"),
+        ] {
+            assert_eq!(other, None);
+        }
+    }
+}

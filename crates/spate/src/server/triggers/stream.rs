@@ -1,0 +1,172 @@
+//! `events/stream` (SEP-3415, "Push"): one long-lived request per subscription whose
+//! notifications carry the subscription (`_meta` subscription id = the request's id). First
+//! `notifications/events/active` (with the cursor, and `truncated` when the client's cursor
+//! could not be honoured), then every matching occurrence as `notifications/events/event`
+//! with the cursor after it, and a `notifications/events/heartbeat` with the cursor whenever
+//! nothing happened for a while. It ends when the client cancels it or goes away; then the
+//! request answers its empty result.
+//!
+//! On Streamable HTTP the request's response is the SSE stream (resumable on a 2025 session,
+//! as every response stream is); on stdio the notifications are interleaved with the rest.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use spate_protocol::events::methods::{
+    NOTIFICATIONS_EVENTS_ACTIVE, NOTIFICATIONS_EVENTS_EVENT, NOTIFICATIONS_EVENTS_HEARTBEAT,
+};
+use spate_protocol::events::{
+    DeliveryMode, EventsActiveNotificationParams, EventsHeartbeatNotificationParams,
+    StreamEventsRequestParams, StreamEventsResult,
+};
+use spate_protocol::modern::set_subscription_id;
+use spate_protocol::{
+    ClientCapabilities, ErrorObject, FitVersion, ProtocolVersion, Request, RequestId,
+};
+
+use super::error_codes;
+use super::reader::Reader;
+use crate::engine::RequestContext;
+use crate::server::ServerHandle;
+use crate::server::router::{Answer, fitted};
+
+/// Positions read per round.
+const BATCH: usize = 256;
+
+/// Serves one `events/stream` request until it is cancelled or its connection closes.
+pub(crate) async fn stream(
+    server: &ServerHandle,
+    request: &Request,
+    rc: &RequestContext,
+    version: ProtocolVersion,
+    capabilities: Option<&ClientCapabilities>,
+) -> Answer {
+    let p: StreamEventsRequestParams = request.parse_params()?;
+    let codes = error_codes(capabilities);
+    let mut reader = Reader::open(
+        server,
+        codes,
+        &p.name,
+        &p.arguments,
+        p.cursor.as_deref(),
+        DeliveryMode::Push,
+    )
+    .await?
+    .max_age(p.max_age_ms);
+    let id = request.id.clone();
+    let send = Sender {
+        rc,
+        id: &id,
+        version,
+    };
+    let heartbeat = server.shared.config.events.heartbeat.min(MAX_HEARTBEAT);
+    // The first read settles the position (and any gap) before `active` reports it.
+    let mut batch = if p.cursor.is_some() {
+        Some(reader.read(server, BATCH).await?)
+    } else {
+        None
+    };
+    let truncated = batch.as_ref().is_some_and(|b| b.truncated);
+    let active = EventsActiveNotificationParams {
+        cursor: Some(reader.cursor(server)),
+        truncated,
+        meta: None,
+    };
+    if send
+        .send(NOTIFICATIONS_EVENTS_ACTIVE, active)
+        .await
+        .is_err()
+    {
+        return fitted(version, StreamEventsResult::new(id));
+    }
+    'serve: loop {
+        let current = match batch.take() {
+            Some(current) => current,
+            None => reader.read(server, BATCH).await?,
+        };
+        if current.truncated {
+            let gap = EventsActiveNotificationParams {
+                cursor: Some(current.cursor.clone()),
+                truncated: true,
+                meta: None,
+            };
+            if send.send(NOTIFICATIONS_EVENTS_ACTIVE, gap).await.is_err() {
+                break 'serve;
+            }
+        }
+        for (after, event) in current.events {
+            let event = event.with_cursor(Some(after));
+            if send.send(NOTIFICATIONS_EVENTS_EVENT, event).await.is_err() {
+                break 'serve;
+            }
+        }
+        if current.has_more {
+            continue;
+        }
+        tokio::select! {
+            () = reader.wait(server) => {}
+            () = tokio::time::sleep(heartbeat) => {
+                let beat = EventsHeartbeatNotificationParams {
+                    cursor: Some(reader.cursor(server)),
+                    meta: None,
+                };
+                if send.send(NOTIFICATIONS_EVENTS_HEARTBEAT, beat).await.is_err() {
+                    break 'serve;
+                }
+            }
+            () = rc.cancel.cancelled() => break 'serve,
+            () = rc.peer.closed() => break 'serve,
+        }
+    }
+    fitted(version, StreamEventsResult::new(id))
+}
+
+/// Sends a subscription's notifications, tagged with its id and fitted to the version.
+struct Sender<'a> {
+    rc: &'a RequestContext,
+    id: &'a RequestId,
+    version: ProtocolVersion,
+}
+
+impl Sender<'_> {
+    async fn send<P>(&self, method: &str, mut params: P) -> Result<(), ErrorObject>
+    where
+        P: Serialize + FitVersion + Tagged,
+    {
+        set_subscription_id(params.meta_mut(), self.id);
+        params.fit_version(self.version);
+        self.rc
+            .peer
+            .notify_related(self.id, method, &params)
+            .await
+            .map_err(|e| {
+                ErrorObject::new(spate_protocol::error_code::INTERNAL_ERROR, e.to_string())
+            })
+    }
+}
+
+/// Notification params that carry `_meta`.
+trait Tagged {
+    fn meta_mut(&mut self) -> &mut Option<spate_protocol::Meta>;
+}
+
+impl Tagged for EventsActiveNotificationParams {
+    fn meta_mut(&mut self) -> &mut Option<spate_protocol::Meta> {
+        &mut self.meta
+    }
+}
+
+impl Tagged for EventsHeartbeatNotificationParams {
+    fn meta_mut(&mut self) -> &mut Option<spate_protocol::Meta> {
+        &mut self.meta
+    }
+}
+
+impl Tagged for spate_protocol::events::EventOccurrence {
+    fn meta_mut(&mut self) -> &mut Option<spate_protocol::Meta> {
+        &mut self.meta
+    }
+}
+
+/// The longest a stream stays silent: SEP-3415 asks for a heartbeat at least every 30 s.
+pub(crate) const MAX_HEARTBEAT: Duration = Duration::from_secs(30);
