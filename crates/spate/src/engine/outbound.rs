@@ -48,13 +48,7 @@ pub(crate) struct Outbound(pub(crate) Arc<dyn FrameSink>);
 impl Outbound {
     /// Sends a frame; `false` once the connection has gone.
     pub(crate) async fn send(&self, frame: OutboundFrame) -> bool {
-        let stored = self.0.send(frame).await;
-        // A sink that stores at once never makes the sender wait, so a handler could store a
-        // whole burst before any reader of it runs, and a burst longer than the stream's
-        // retention would lose its first events. Yielding once the task's cooperative budget
-        // is spent lets readers take each part of a burst as it comes.
-        tokio::task::consume_budget().await;
-        stored
+        self.0.send(frame).await
     }
 
     /// Sends without waiting for room, best effort.

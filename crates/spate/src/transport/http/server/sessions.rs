@@ -429,6 +429,11 @@ impl FrameSink for SessionSink {
                 last,
             };
             append(&self.log, &session, stream, vec![event]).await;
+            // Storing never makes the sender wait, so a handler could store a whole burst
+            // before any reader of it runs, and a burst longer than the stream's retention
+            // would lose its first events. Yielding once the task's cooperative budget is
+            // spent lets readers take each part of a burst as it comes.
+            tokio::task::consume_budget().await;
             true
         })
     }
