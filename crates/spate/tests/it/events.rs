@@ -36,8 +36,17 @@ struct OrderFilter {
 /// A server with one event type, `order.created`, keeping `kept` occurrences, and our client
 /// connected to it over Streamable HTTP.
 async fn serve(kept: usize) -> (Connected, ServerHandle) {
+    serve_with(kept, |_| {}).await
+}
+
+/// Like [`serve`], with `adjust` applied to the server's configuration.
+async fn serve_with(
+    kept: usize,
+    adjust: impl FnOnce(&mut ServerConfig),
+) -> (Connected, ServerHandle) {
     let mut config = ServerConfig::default();
     config.events.history = std::sync::Arc::new(MemoryEventHistory::new(kept));
+    adjust(&mut config);
     let server = Server::with_info(
         spate_protocol::Implementation::new("events", "1"),
         None,
@@ -317,28 +326,11 @@ async fn unknown_types_and_bad_arguments_are_refused() {
 #[tokio::test]
 async fn ten_thousand_events_pushed_once_and_in_order() {
     const N: u64 = 10_000;
-    let mut config = ServerConfig::default();
-    config.events.history = std::sync::Arc::new(MemoryEventHistory::new(N as usize));
-    config.events.heartbeat = Duration::from_millis(100);
-    let server = Server::with_info(
-        spate_protocol::Implementation::new("events", "1"),
-        None,
-        config,
-    )
-    .event(EventEntry::new(
-        "order.created",
-        "A new order was placed",
-        |f: &OrderFilter, o: &Order| f.min_amount.is_none_or(|min| o.amount >= min),
-    ));
-    let handle = server.handle();
-    let running = start_with(server, HttpConfig::default()).await;
-    let client = Client::builder("events-test", "1")
-        .connect_http(
-            &format!("{}/mcp", running.base),
-            HttpClientOptions::default(),
-        )
-        .await
-        .unwrap();
+    let (s, handle) = serve_with(N as usize, |config| {
+        config.events.heartbeat = Duration::from_millis(100);
+    })
+    .await;
+    let client = &s.client;
     let mut notes = client.notifications();
     let peer = client.peer().clone();
     let stream = tokio::spawn(async move {
@@ -402,7 +394,7 @@ async fn ten_thousand_events_pushed_once_and_in_order() {
 
     // Resuming from the 100th event's cursor replays exactly what came after it.
     let resumed = poll(
-        &client,
+        client,
         json!({"name": "order.created", "cursor": cursor_after_100.unwrap(), "maxEvents": 5}),
     )
     .await;
