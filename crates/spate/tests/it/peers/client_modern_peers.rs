@@ -8,8 +8,6 @@
 //! These need the peers `scripts/test` installs (they are `#[ignore]`d otherwise):
 //! `SPATE_PY2`, `SPATE_NODE`, `SPATE_EVERYTHING`, and the repository's `interop/` folder.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
@@ -21,26 +19,11 @@ use spate_protocol::{
     ElicitResult, Era, LoggingLevel, ResourceContents, SubscriptionFilter, methods,
 };
 
-use super::support::{Peer, env, interop_dir, server_everything};
+use super::support::{Peer, env, interop_dir, python_script_server, server_everything};
 
 /// Starts the Python SDK 2.x server and reads the URL it announces.
 fn python_server() -> (Peer, String) {
-    let mut child = Command::new(env("SPATE_PY2"))
-        .arg(interop_dir().join("python/modern_http_server.py"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the Python SDK server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .expect("announcement");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    (Peer(child), url)
+    python_script_server("python/modern_http_server.py", &[])
 }
 
 async fn connect(url: &str, builder: spate::client::ClientBuilder) -> Client {

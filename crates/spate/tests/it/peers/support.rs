@@ -67,9 +67,18 @@ pub fn server_everything(mode: &str) -> (Peer, u16) {
 
 /// Starts the Python SDK server and reads the URL it announces.
 pub fn python_server(retry_ms: u64) -> (Peer, String) {
+    python_script_server(
+        "python/http_server.py",
+        &["--retry-ms", &retry_ms.to_string()],
+    )
+}
+
+/// Starts an `interop/` Python SDK server script and reads the URL it announces on its first
+/// line (`listening on URL`).
+pub fn python_script_server(script: &str, args: &[&str]) -> (Peer, String) {
     let mut child = Command::new(env("SPATE_PY2"))
-        .arg(interop_dir().join("python/http_server.py"))
-        .args(["--retry-ms", &retry_ms.to_string()])
+        .arg(interop_dir().join(script))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
