@@ -17,6 +17,8 @@ pub(crate) enum ServerEvent {
     ToolsChanged,
     ResourcesChanged,
     PromptsChanged,
+    /// The set of event types changed (the events extension).
+    EventsChanged,
     ResourceUpdated(String),
     /// A task changed; `owner` is the legacy session that made it (`None`: a 2026 request).
     TaskChanged {
@@ -33,7 +35,10 @@ impl ServerEvent {
             return false;
         }
         match self {
-            Self::ToolsChanged | Self::ResourcesChanged | Self::PromptsChanged => true,
+            Self::ToolsChanged
+            | Self::ResourcesChanged
+            | Self::PromptsChanged
+            | Self::EventsChanged => true,
             Self::ResourceUpdated(uri) => state.is_subscribed(uri),
             Self::TaskChanged { owner, .. } => {
                 owner.as_deref().is_some_and(|o| state.owns_tasks_of(o))
@@ -47,6 +52,9 @@ impl ServerEvent {
             Self::ToolsChanged => list_changed(methods::NOTIFICATIONS_TOOLS_LIST_CHANGED),
             Self::ResourcesChanged => list_changed(methods::NOTIFICATIONS_RESOURCES_LIST_CHANGED),
             Self::PromptsChanged => list_changed(methods::NOTIFICATIONS_PROMPTS_LIST_CHANGED),
+            Self::EventsChanged => {
+                list_changed(spate_protocol::events::methods::NOTIFICATIONS_EVENTS_LIST_CHANGED)
+            }
             Self::ResourceUpdated(uri) => {
                 let params = ResourceUpdatedNotificationParams {
                     uri: uri.clone(),

@@ -34,7 +34,8 @@ pub(crate) async fn listen(
 ) -> Answer {
     let params: SubscriptionsListenRequestParams = request.parse_params()?;
     let limit = server.shared.config.max_subscriptions;
-    let honoured = honoured(&params.notifications, limit, with_tasks)?;
+    let with_events = !server.shared.catalog.snapshot().events.is_empty();
+    let honoured = honoured(&params.notifications, limit, with_tasks, with_events)?;
     let id = request.id.clone();
     let mut events = server.shared.events.subscribe();
 
@@ -80,6 +81,7 @@ fn honoured(
     asked: &SubscriptionFilter,
     limit: usize,
     with_tasks: bool,
+    with_events: bool,
 ) -> Result<SubscriptionFilter, ErrorObject> {
     let yes = |flag: Option<bool>| flag.filter(|on| *on);
     let uris = asked
@@ -103,8 +105,9 @@ fn honoured(
         resources_list_changed: yes(asked.resources_list_changed),
         resource_subscriptions: uris,
         task_ids,
-        // This server offers no events yet, so it never acknowledges their list changes.
-        events_list_changed: None,
+        // Acknowledged only by a server that offers event types (and so declares
+        // `listChanged` for them).
+        events_list_changed: yes(asked.events_list_changed).filter(|_| with_events),
     })
 }
 
@@ -131,6 +134,9 @@ fn notification(
         }
         ServerEvent::PromptsChanged if filter.prompts_list_changed == Some(true) => {
             list_changed(methods::NOTIFICATIONS_PROMPTS_LIST_CHANGED)
+        }
+        ServerEvent::EventsChanged if filter.events_list_changed == Some(true) => {
+            list_changed(spate_protocol::events::methods::NOTIFICATIONS_EVENTS_LIST_CHANGED)
         }
         ServerEvent::ResourcesChanged if filter.resources_list_changed == Some(true) => {
             list_changed(methods::NOTIFICATIONS_RESOURCES_LIST_CHANGED)

@@ -450,12 +450,26 @@ mod catalog_api {
             gone
         }
 
-        /// Adds or replaces an event type. (Clients are not told yet: list-change
-        /// notifications of event types are not sent.)
+        /// Adds or replaces an event type; clients get `notifications/events/list_changed`
+        /// (legacy sessions directly, `subscriptions/listen` streams that asked for
+        /// `eventsListChanged`).
         pub fn add_event(&self, entry: EventEntry) {
             self.shared
                 .catalog
                 .change(|c| upsert(&mut c.events, entry, |e| &e.descriptor.name));
+            self.announce(ServerEvent::EventsChanged);
+        }
+
+        /// Removes an event type; whether it existed. Pollers of it get `NotFound` next.
+        pub fn remove_event(&self, name: &str) -> bool {
+            let gone = self
+                .shared
+                .catalog
+                .change(|c| remove(&mut c.events, name, |e| &e.descriptor.name));
+            if gone {
+                self.announce(ServerEvent::EventsChanged);
+            }
+            gone
         }
 
         /// Records an occurrence of the event type `name` with this payload (a JSON object),
@@ -543,8 +557,10 @@ fn capabilities(catalog: &catalog::Catalog) -> ServerCapabilities {
         ..Default::default()
     };
     if !catalog.events.is_empty() {
-        // No list-change notifications of event types yet.
-        spate_protocol::events::EventsCapability::default().advertise(&mut capabilities);
+        let events = spate_protocol::events::EventsCapability {
+            list_changed: Some(true),
+        };
+        events.advertise(&mut capabilities);
     }
     capabilities
 }

@@ -419,3 +419,39 @@ async fn next_event_note(notes: &mut spate::client::NotificationStream) -> (Stri
         }
     }
 }
+
+/// A new event type is announced: `notifications/events/list_changed` reaches a 2025
+/// session, and `events/list` then shows the type.
+#[tokio::test]
+async fn a_new_event_type_is_announced() {
+    let (s, handle) = serve(10).await;
+    let caps = serde_json::to_value(&s.client.server().capabilities).unwrap();
+    assert_eq!(caps["events"]["listChanged"], true, "{caps}");
+    assert_eq!(s.client.list_all_events().await.unwrap().len(), 1);
+    let mut notes = s.client.notifications();
+    handle.add_event(EventEntry::unfiltered::<Order>(
+        "order.shipped",
+        "An order left",
+    ));
+    let (method, _) = next_event_note(&mut notes).await;
+    assert_eq!(method, "notifications/events/list_changed");
+    let names: Vec<String> = s
+        .client
+        .list_all_events()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names, ["order.created", "order.shipped"]);
+    assert!(handle.remove_event("order.shipped"));
+    let (method, _) = next_event_note(&mut notes).await;
+    assert_eq!(method, "notifications/events/list_changed");
+    let err = call(&s.client, "events/poll", json!({"name": "order.shipped"}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, PeerError::Remote(e) if e.code == -32011),
+        "{err:?}"
+    );
+}
