@@ -283,28 +283,17 @@ async fn unknown_types_and_bad_arguments_are_refused() {
         matches!(&err, PeerError::Remote(e) if e.code == -32011 && e.data.as_ref().unwrap()["kind"] == "event"),
         "{err:?}"
     );
-    let err = call(
-        &s.client,
-        "events/poll",
-        json!({"name": "order.created", "arguments": {"min_amount": "lots"}}),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(&err, PeerError::Remote(e) if e.code == -32602),
-        "{err:?}"
-    );
-    let err = call(
-        &s.client,
-        "events/poll",
-        json!({"name": "order.created", "arguments": {"colour": "red"}}),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(&err, PeerError::Remote(e) if e.code == -32602),
-        "unknown argument: {err:?}"
-    );
+    for (arguments, why) in [
+        (json!({"min_amount": "lots"}), "ill-typed"),
+        (json!({"colour": "red"}), "unknown"),
+    ] {
+        let params = json!({"name": "order.created", "arguments": arguments});
+        let err = call(&s.client, "events/poll", params).await.unwrap_err();
+        assert!(
+            matches!(&err, PeerError::Remote(e) if e.code == -32602),
+            "{why} argument: {err:?}"
+        );
+    }
     assert!(handle.emit("nope", &json!({}), None).await.is_err());
     assert!(
         handle
@@ -454,4 +443,38 @@ async fn a_new_event_type_is_announced() {
         matches!(&err, PeerError::Remote(e) if e.code == -32011),
         "{err:?}"
     );
+}
+
+/// A stream opened with a cursor replays what came after it; its `active` names that cursor
+/// (the position before the replayed events), so a client that persists it loses nothing.
+#[tokio::test]
+async fn a_stream_from_a_cursor_replays_after_it() {
+    let (s, handle) = serve(100).await;
+    let cursor = poll(&s.client, json!({"name": "order.created"}))
+        .await
+        .cursor
+        .unwrap();
+    for n in 1..=3 {
+        handle
+            .emit("order.created", &Order { n, amount: 1.0 }, None)
+            .await
+            .unwrap();
+    }
+    let mut notes = s.client.notifications();
+    let peer = s.client.peer().clone();
+    let params = json!({"name": "order.created", "cursor": cursor});
+    let stream = tokio::spawn(async move {
+        peer.request("events/stream", &params, RequestOptions::default())
+            .await
+    });
+    let (method, active) = next_event_note(&mut notes).await;
+    assert_eq!(method, "notifications/events/active");
+    assert_eq!(active["cursor"], json!(cursor));
+    assert_eq!(active["truncated"], false);
+    for n in 1..=3 {
+        let (method, event) = next_event_note(&mut notes).await;
+        assert_eq!(method, "notifications/events/event");
+        assert_eq!(event["data"]["n"], n);
+    }
+    stream.abort();
 }

@@ -29,6 +29,9 @@ pub(crate) struct Reader {
 
 /// What one read found.
 pub(crate) struct Batch {
+    /// The cursor before its events (after a gap, where reading went on from): what
+    /// `notifications/events/active` reports, safe to persist before the events arrive.
+    pub(crate) start: String,
     /// The matching occurrences, oldest first, each with the cursor after it.
     pub(crate) events: Vec<(String, EventOccurrence)>,
     /// The cursor after them.
@@ -118,6 +121,7 @@ impl Reader {
             self.truncated = true;
             self.position = read.first_seq.saturating_sub(1);
         }
+        let start = encode(history.epoch(), self.position);
         let floor = self.max_age_ms.map(|age| now_ms().saturating_sub(age));
         let mut events = Vec::with_capacity(read.events.len());
         for event in &read.events {
@@ -132,6 +136,7 @@ impl Reader {
             }
         }
         Ok(Batch {
+            start,
             events,
             cursor: encode(history.epoch(), self.position),
             truncated: std::mem::take(&mut self.truncated),

@@ -68,7 +68,10 @@ pub(crate) async fn stream(
     };
     let truncated = batch.as_ref().is_some_and(|b| b.truncated);
     let active = EventsActiveNotificationParams {
-        cursor: Some(reader.cursor(server)),
+        cursor: Some(match &batch {
+            Some(first) => first.start.clone(),
+            None => reader.cursor(server),
+        }),
         truncated,
         meta: None,
     };
@@ -79,14 +82,17 @@ pub(crate) async fn stream(
     {
         return fitted(version, StreamEventsResult::new(id));
     }
+    // The first round's gap, if it read one, was reported by the first `active`.
+    let mut first_round = batch.is_some();
     'serve: loop {
         let current = match batch.take() {
             Some(current) => current,
             None => reader.read(server, BATCH).await?,
         };
-        if current.truncated {
+        let reported = std::mem::replace(&mut first_round, false);
+        if current.truncated && !reported {
             let gap = EventsActiveNotificationParams {
-                cursor: Some(current.cursor.clone()),
+                cursor: Some(current.start.clone()),
                 truncated: true,
                 meta: None,
             };
