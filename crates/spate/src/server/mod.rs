@@ -64,6 +64,7 @@ pub use schema::schema_object;
 pub use tasks::{TaskConfig, TaskSupport};
 pub use tool::{IntoToolResult, Structured, ToolEntry};
 pub use tool_error::ToolError;
+pub use triggers::webhook::{CallbackRefusal, SendFailure, WebhookReply, WebhookSender};
 pub use triggers::{EmitError, EventEntry, NoArguments};
 
 use catalog::CatalogCell;

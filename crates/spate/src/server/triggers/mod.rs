@@ -12,6 +12,7 @@
 mod poll;
 mod reader;
 mod stream;
+pub(crate) mod webhook;
 
 use std::sync::Arc;
 
