@@ -63,6 +63,7 @@ pub struct ClientBuilder {
     cache_capacity: usize,
     log_level: Option<LoggingLevel>,
     tasks: bool,
+    events: bool,
     limits: Limits,
     era_memory: Arc<EraMemory>,
 }
@@ -79,6 +80,7 @@ impl ClientBuilder {
             cache_capacity: 256,
             log_level: None,
             tasks: false,
+            events: true,
             era_memory: Arc::default(),
             limits: Limits {
                 max_input_rounds: 8,
@@ -155,6 +157,15 @@ impl ClientBuilder {
     /// (polling `tasks/get`, answering its questions with `tasks/update`).
     pub fn tasks(mut self, declare: bool) -> Self {
         self.tasks = declare;
+        self
+    }
+
+    /// Declares the events extension (`io.modelcontextprotocol/events`, default on) in the
+    /// 2026-07-28 era: a server then answers `events/*` on the SEP-3415 wire (its error
+    /// numbers, per-message `webhook-id`, `gap` and `terminated` envelopes) rather than the
+    /// older design sketch's.
+    pub fn events(mut self, declare: bool) -> Self {
+        self.events = declare;
         self
     }
 
@@ -262,6 +273,9 @@ impl ClientBuilder {
             let mut extensions = std::collections::BTreeMap::new();
             extensions.insert(TASKS_EXTENSION_ID.to_owned(), JsonObject::new());
             capabilities.extensions = Some(extensions);
+        }
+        if self.events {
+            spate_protocol::events::declare_client_events(&mut capabilities);
         }
         RequestStamp::new(
             ProtocolVersion::LATEST,

@@ -64,7 +64,9 @@ pub use schema::schema_object;
 pub use tasks::{TaskConfig, TaskSupport};
 pub use tool::{IntoToolResult, Structured, ToolEntry};
 pub use tool_error::ToolError;
-pub use triggers::webhook::{CallbackRefusal, SendFailure, WebhookReply, WebhookSender};
+pub use triggers::webhook::{
+    CallbackRefusal, SendFailure, WebhookReply, WebhookSender, WebhookSettings,
+};
 pub use triggers::{EmitError, EventEntry, NoArguments};
 
 use catalog::CatalogCell;
@@ -108,6 +110,8 @@ pub struct EventsConfig {
     /// How long an `events/stream` stays silent before a heartbeat (default and at most
     /// 30 s).
     pub heartbeat: std::time::Duration,
+    /// Webhook delivery (`events/subscribe`); off until a sender is set.
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for EventsConfig {
@@ -116,6 +120,7 @@ impl Default for EventsConfig {
             history: Arc::new(crate::store::event_history::MemoryEventHistory::new(10_000)),
             poll_interval: std::time::Duration::from_secs(1),
             heartbeat: std::time::Duration::from_secs(30),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -126,6 +131,7 @@ impl std::fmt::Debug for EventsConfig {
             .field("epoch", &self.history.epoch())
             .field("poll_interval", &self.poll_interval)
             .field("heartbeat", &self.heartbeat)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -187,6 +193,7 @@ pub(crate) struct ServerShared {
     pub(crate) catalog: CatalogCell,
     pub(crate) events: broadcast::Sender<ServerEvent>,
     pub(crate) tasks: Arc<tasks::TaskManager>,
+    pub(crate) webhooks: triggers::webhook::Webhooks,
 }
 
 /// A handle to a running (or about to run) server: change what it offers and notify clients.
@@ -232,6 +239,7 @@ impl Server {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let tasks = Arc::new(tasks::TaskManager::new(config.tasks.clone()));
         tasks::start_sweeper(Arc::downgrade(&tasks));
+        let webhooks = triggers::webhook::Webhooks::new(&config.events.webhooks);
         Self {
             handle: ServerHandle {
                 shared: Arc::new(ServerShared {
@@ -241,6 +249,7 @@ impl Server {
                     catalog: CatalogCell::default(),
                     events,
                     tasks,
+                    webhooks,
                 }),
             },
         }
@@ -461,7 +470,9 @@ mod catalog_api {
             self.announce(ServerEvent::EventsChanged);
         }
 
-        /// Removes an event type; whether it existed. Pollers of it get `NotFound` next.
+        /// Removes an event type; whether it existed. Pollers of it get `NotFound` next;
+        /// its webhook subscriptions end (a SEP-3415 subscriber is sent a `terminated`
+        /// envelope).
         pub fn remove_event(&self, name: &str) -> bool {
             let gone = self
                 .shared
@@ -469,8 +480,22 @@ mod catalog_api {
                 .change(|c| remove(&mut c.events, name, |e| &e.descriptor.name));
             if gone {
                 self.announce(ServerEvent::EventsChanged);
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    let server = self.clone();
+                    let name = name.to_owned();
+                    runtime.spawn(async move {
+                        server.shared.webhooks.type_removed(&server, &name).await;
+                    });
+                }
             }
             gone
+        }
+
+        /// Starts delivery to the webhook subscriptions a durable store kept from before a
+        /// restart (those not running yet); returns how many. Call it once the event types
+        /// are registered: a subscription whose type is unknown ends.
+        pub async fn resume_webhooks(&self) -> Result<usize, spate_protocol::ErrorObject> {
+            self.shared.webhooks.resume(self).await
         }
 
         /// Records an occurrence of the event type `name` with this payload (a JSON object),

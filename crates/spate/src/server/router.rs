@@ -388,6 +388,30 @@ impl MethodRouter {
                 super::triggers::stream(&self.server, &request, &rc, version, capabilities.as_ref())
                     .await
             }
+            spate_protocol::events::methods::EVENTS_SUBSCRIBE => {
+                let capabilities = self.state.client_capabilities();
+                let principal = self.state.principal();
+                super::triggers::webhook::subscribe(
+                    &self.server,
+                    &request,
+                    version,
+                    capabilities.as_ref(),
+                    principal.as_ref(),
+                )
+                .await
+            }
+            spate_protocol::events::methods::EVENTS_UNSUBSCRIBE => {
+                let capabilities = self.state.client_capabilities();
+                let principal = self.state.principal();
+                super::triggers::webhook::unsubscribe(
+                    &self.server,
+                    &request,
+                    version,
+                    capabilities.as_ref(),
+                    principal.as_ref(),
+                )
+                .await
+            }
             spate_protocol::events::methods::EVENTS_POLL => {
                 let capabilities = self.state.client_capabilities();
                 super::triggers::poll(

@@ -6,6 +6,8 @@
 //! - [`task_store`]: task records (status, result, questions) polled by `tasks/get`.
 //! - [`event_history`]: the occurrences of each event type (the events extension), which
 //!   every delivery mode reads.
+//! - [`webhook_subscriptions`]: the events extension's webhook subscriptions, their
+//!   delivery progress, and the callbacks principals verified.
 //!
 //! Nothing here knows a transport or a session: stores take and give serialisable records.
 //! The OAuth client's token cache is not server state and lives with it
@@ -14,6 +16,7 @@
 pub mod event_history;
 pub mod event_log;
 pub mod task_store;
+pub mod webhook_subscriptions;
 
 /// Now, in Unix milliseconds: the clock of every stored time.
 pub(crate) fn now_ms() -> u64 {

@@ -6,8 +6,9 @@
 //! bounded per-type history ([`EventHistory`](crate::store::event_history::EventHistory))
 //! that every delivery mode reads.
 //!
-//! Delivery served so far: `events/list`, `events/poll` and `events/stream` (push). Webhooks
-//! (`events/subscribe`) are not served yet; the descriptors offer `poll` and `push`.
+//! Every type offers the three delivery modes: `events/poll`, `events/stream` (push) and
+//! webhooks ([`webhook`]: `events/subscribe`); webhooks only on a server given a
+//! [`WebhookSender`](webhook::WebhookSender), else they are left out of the descriptors.
 
 mod poll;
 mod reader;
@@ -93,7 +94,11 @@ impl EventEntry {
             descriptor: EventDescriptor {
                 name: name.into(),
                 description: description.into(),
-                delivery: vec![DeliveryMode::Poll, DeliveryMode::Push],
+                delivery: vec![
+                    DeliveryMode::Poll,
+                    DeliveryMode::Push,
+                    DeliveryMode::Webhook,
+                ],
                 input_schema: schema_object::<A>(),
                 payload_schema: schema_object::<P>(),
                 meta: None,

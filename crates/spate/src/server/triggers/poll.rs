@@ -27,8 +27,18 @@ pub(crate) fn list(server: &ServerHandle, request: &Request, version: ProtocolVe
     let catalog = server.shared.catalog.snapshot();
     let page = server.shared.config.page_size;
     let (entries, next_cursor) = paginate(&catalog.events, p.cursor.as_deref(), page, 5)?;
+    let webhooks = server.shared.config.events.webhooks.sender.is_some();
     let result = ListEventsResult {
-        events: entries.into_iter().map(|e| e.descriptor).collect(),
+        events: entries
+            .into_iter()
+            .map(|e| {
+                let mut descriptor = e.descriptor;
+                if !webhooks {
+                    descriptor.delivery.retain(|m| *m != DeliveryMode::Webhook);
+                }
+                descriptor
+            })
+            .collect(),
         next_cursor,
         ..Default::default()
     };

@@ -12,7 +12,7 @@ use spate_protocol::{ErrorObject, JsonObject};
 use super::Matcher;
 use crate::server::ServerHandle;
 use crate::server::tasks::iso8601;
-use crate::store::event_history::{EventHistory, HistoryError, HistoryEvent};
+use crate::store::event_history::{EventHistory, HistoryError, HistoryEvent, HistoryRead};
 use crate::store::now_ms;
 
 /// A subscription's place in its type's history.
@@ -62,7 +62,8 @@ impl Reader {
             };
             return Err(codes.error(EventsErrorKind::NotFound, Some(data)));
         };
-        if !entry.descriptor.offers(&mode) {
+        let webhooks = server.shared.config.events.webhooks.sender.is_some();
+        if !entry.descriptor.offers(&mode) || (mode == DeliveryMode::Webhook && !webhooks) {
             let data = EventsErrorData {
                 feature: Some(EventsErrorData::FEATURE_DELIVERY_MODE.to_owned()),
                 value: Some(mode.as_str().into()),
@@ -104,6 +105,27 @@ impl Reader {
         encode(history(server).epoch(), self.position)
     }
 
+    /// Whether the history no longer reaches the position (or the cursor was of another
+    /// epoch); if so, goes on from what is kept. Reported here, not again by the next read.
+    pub(crate) async fn settle(&mut self, server: &ServerHandle) -> Result<bool, ErrorObject> {
+        let read = history(server)
+            .read_after(&self.name, self.position, 0)
+            .await
+            .map_err(internal)?;
+        self.skip_gap(&read);
+        Ok(std::mem::take(&mut self.truncated))
+    }
+
+    /// Moves past a gap in front of the position.
+    fn skip_gap(&mut self, read: &HistoryRead) {
+        if read.first_seq > self.position.saturating_add(1) || self.position > read.last_seq {
+            // The history no longer reaches the position (or never did): go on from what is
+            // kept.
+            self.truncated = true;
+            self.position = read.first_seq.saturating_sub(1);
+        }
+    }
+
     /// Reads at most `limit` positions on (the matching occurrences among them).
     pub(crate) async fn read(
         &mut self,
@@ -115,12 +137,7 @@ impl Reader {
             .read_after(&self.name, self.position, limit)
             .await
             .map_err(internal)?;
-        if read.first_seq > self.position.saturating_add(1) || self.position > read.last_seq {
-            // The history no longer reaches the position (or never did): go on from what is
-            // kept.
-            self.truncated = true;
-            self.position = read.first_seq.saturating_sub(1);
-        }
+        self.skip_gap(&read);
         let start = encode(history.epoch(), self.position);
         let floor = self.max_age_ms.map(|age| now_ms().saturating_sub(age));
         let mut events = Vec::with_capacity(read.events.len());
