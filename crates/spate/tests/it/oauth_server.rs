@@ -96,6 +96,7 @@ async fn protected(validation: impl FnOnce(&str) -> TokenValidation) -> (Running
     oauth.scopes_supported = vec!["mcp:read".into(), "mcp:write".into()];
     oauth.required_scopes = vec!["mcp:read".into()];
     oauth.tool_scopes = [("slow".to_owned(), vec!["mcp:write".to_owned()])].into();
+    oauth.event_scopes = [("alerts".to_owned(), vec!["mcp:write".to_owned()])].into();
     let config = {
         let mut config = HttpConfig::default();
         config.oauth = Some(oauth);
@@ -288,6 +289,38 @@ async fn tool_scopes_principals_and_sessions() {
     assert!(c.contains("scope=\"mcp:read mcp:write\""), "{c}");
     let allowed = call(writer.clone(), 4, "slow", json!({"n": 1, "delay_ms": 0})).await;
     assert_eq!(allowed.status(), StatusCode::OK);
+
+    // Event types require scopes the same way, in every mode.
+    let events = |token: String, id: i64, method: &'static str| {
+        let s = &s;
+        let session = session.clone();
+        async move {
+            s.post()
+                .bearer_auth(token)
+                .header("mcp-session-id", session)
+                .header("mcp-protocol-version", "2025-11-25")
+                .json(&json!({"jsonrpc": "2.0", "id": id, "method": method,
+                              "params": {"name": "alerts", "cursor": null}}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for (id, method) in [
+        (40, "events/poll"),
+        (41, "events/stream"),
+        (42, "events/subscribe"),
+    ] {
+        let refused = events(reader.clone(), id, method).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{method}");
+        assert!(challenge(&refused).contains("scope=\"mcp:read mcp:write\""));
+    }
+    let past_the_scopes = events(writer.clone(), 43, "events/poll").await;
+    assert_eq!(
+        past_the_scopes.status(),
+        StatusCode::OK,
+        "then the router answers"
+    );
 
     // Another subject's token cannot use this session.
     let mut other = claims(&resource, "mcp:read");

@@ -63,6 +63,9 @@ pub struct OAuthConfig {
     pub required_scopes: Vec<String>,
     /// Further scopes a `tools/call` of a tool needs, by tool name (`403` without them).
     pub tool_scopes: BTreeMap<String, Vec<String>>,
+    /// Further scopes an event type needs, by type name, for `events/poll`,
+    /// `events/stream`, `events/subscribe` and `events/unsubscribe` (`403` without them).
+    pub event_scopes: BTreeMap<String, Vec<String>>,
     /// How tokens are checked.
     pub validation: TokenValidation,
 }
@@ -82,6 +85,7 @@ impl OAuthConfig {
             scopes_supported: Vec::new(),
             required_scopes: Vec::new(),
             tool_scopes: BTreeMap::new(),
+            event_scopes: BTreeMap::new(),
             validation,
         }
     }
@@ -157,13 +161,13 @@ impl ResourceServer {
         Ok(principal)
     }
 
-    /// The `403` for a tool the caller lacks scopes for, if it does.
-    pub(crate) fn check_tool(
+    /// The `403` when `needed` (a tool's or an event type's scopes) are not all granted.
+    fn check_named(
         &self,
         principal: &Principal,
-        tool: &str,
+        needed: Option<&Vec<String>>,
     ) -> Result<(), AuthRejection> {
-        match self.config.tool_scopes.get(tool) {
+        match needed {
             Some(needed) if !principal.has_scopes(needed) => {
                 let mut all = self.config.required_scopes.clone();
                 all.extend(needed.iter().cloned());
@@ -173,12 +177,14 @@ impl ResourceServer {
         }
     }
 
-    /// The checks of one POSTed message beyond the token: the scopes of the tool it calls.
+    /// The checks of one POSTed message beyond the token: the scopes of the tool it calls,
+    /// or of the event type it reads or subscribes to.
     pub(crate) fn check_message(
         &self,
         principal: &Principal,
         message: &spate_protocol::Message,
     ) -> Result<(), AuthRejection> {
+        use spate_protocol::events::methods as events;
         #[derive(serde::Deserialize)]
         struct Named {
             name: String,
@@ -186,11 +192,16 @@ impl ResourceServer {
         let spate_protocol::Message::Request(request) = message else {
             return Ok(());
         };
-        if request.method != spate_protocol::methods::TOOLS_CALL {
-            return Ok(());
-        }
+        let scopes = match request.method.as_str() {
+            spate_protocol::methods::TOOLS_CALL => &self.config.tool_scopes,
+            events::EVENTS_POLL
+            | events::EVENTS_STREAM
+            | events::EVENTS_SUBSCRIBE
+            | events::EVENTS_UNSUBSCRIBE => &self.config.event_scopes,
+            _ => return Ok(()),
+        };
         match request.parse_params::<Named>() {
-            Ok(named) => self.check_tool(principal, &named.name),
+            Ok(named) => self.check_named(principal, scopes.get(&named.name)),
             Err(_) => Ok(()), // the router answers malformed params
         }
     }
