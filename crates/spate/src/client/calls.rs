@@ -35,6 +35,9 @@ pub struct CallOptions {
     pub timeout: Option<Duration>,
     /// Cancelling it cancels the call at the server.
     pub cancel: Option<CancellationToken>,
+    /// The request id, reserved with [`PeerHandle::reserve_id`](crate::engine::PeerHandle::reserve_id)
+    /// (default: the next one).
+    pub id: Option<spate_protocol::RequestId>,
 }
 
 impl std::fmt::Debug for CallOptions {
@@ -82,6 +85,7 @@ impl Client {
             progress: options.on_progress,
             cancel: options.cancel,
             related: None,
+            id: options.id,
         };
         let Some(envelope) = &self.envelope else {
             return self.peer.request(method, params, options).await;

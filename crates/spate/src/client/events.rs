@@ -64,8 +64,7 @@ impl Client {
             wait: Duration::ZERO,
             floor: Duration::from_secs(1),
             truncated: false,
-            seen: HashSet::new(),
-            seen_order: VecDeque::new(),
+            seen: SeenIds::default(),
         }
     }
 }
@@ -82,8 +81,7 @@ pub struct EventPoller<'a> {
     wait: Duration,
     floor: Duration,
     truncated: bool,
-    seen: HashSet<String>,
-    seen_order: VecDeque<String>,
+    seen: SeenIds,
 }
 
 impl EventPoller<'_> {
@@ -125,25 +123,35 @@ impl EventPoller<'_> {
                 Duration::from_millis(result.next_poll_ms).max(self.floor)
             };
             for event in result.events {
-                if self.first_sight(&event.event_id) {
+                if self.seen.first_sight(&event.event_id) {
                     self.ready.push_back(event);
                 }
             }
         }
     }
+}
 
+/// The event ids handed out recently (the last [`REMEMBERED_IDS`]), to drop an occurrence
+/// delivered again (at-least-once delivery).
+#[derive(Debug, Default)]
+pub(super) struct SeenIds {
+    ids: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl SeenIds {
     /// Remembers an event id; `false` when it was handed out recently.
-    fn first_sight(&mut self, id: &str) -> bool {
-        if self.seen.contains(id) {
+    pub(super) fn first_sight(&mut self, id: &str) -> bool {
+        if self.ids.contains(id) {
             return false;
         }
-        if self.seen_order.len() == REMEMBERED_IDS {
-            if let Some(old) = self.seen_order.pop_front() {
-                self.seen.remove(&old);
+        if self.order.len() == REMEMBERED_IDS {
+            if let Some(old) = self.order.pop_front() {
+                self.ids.remove(&old);
             }
         }
-        self.seen.insert(id.to_owned());
-        self.seen_order.push_back(id.to_owned());
+        self.ids.insert(id.to_owned());
+        self.order.push_back(id.to_owned());
         true
     }
 }

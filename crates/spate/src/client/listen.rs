@@ -101,7 +101,7 @@ struct MetaOnly {
 }
 
 /// The subscription a notification belongs to, if it says.
-fn subscription_of(notification: &Notification) -> Option<RequestId> {
+pub(super) fn subscription_of(notification: &Notification) -> Option<RequestId> {
     let meta = notification.parse_params::<MetaOnly>().ok()?.meta?;
     RequestId::deserialize(meta.get(SUBSCRIPTION_ID_KEY)?).ok()
 }

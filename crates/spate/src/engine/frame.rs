@@ -39,12 +39,16 @@ pub enum Route {
     /// stream, which goes on (SEP-1699 polling: the client resumes with `GET`). Transports
     /// without such connections ignore it.
     Disconnect(RequestId),
+    /// Not a message: this inbound request ended without an answer (the peer cancelled it,
+    /// and cancelled requests get none); a transport that gave it a stream of its own ends
+    /// that stream.
+    Abandoned(RequestId),
 }
 
 impl OutboundFrame {
     /// Whether this frame carries a message (as opposed to a transport instruction).
     pub fn is_message(&self) -> bool {
-        !matches!(self.route, Route::Disconnect(_))
+        !matches!(self.route, Route::Disconnect(_) | Route::Abandoned(_))
     }
 }
 

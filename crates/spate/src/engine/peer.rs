@@ -48,6 +48,10 @@ pub struct RequestOptions {
     /// The inbound request this one is made on behalf of (a server asking the client for
     /// sampling while handling a tool call): transports with several streams send it there.
     pub related: Option<RequestId>,
+    /// The request's id, taken earlier with [`PeerHandle::reserve_id`] (for a caller that
+    /// must recognise notifications tagged with it before the answer comes); default: the
+    /// next one.
+    pub id: Option<RequestId>,
 }
 
 impl std::fmt::Debug for RequestOptions {
@@ -56,6 +60,7 @@ impl std::fmt::Debug for RequestOptions {
             .field("timeout", &self.timeout)
             .field("progress", &self.progress.is_some())
             .field("related", &self.related)
+            .field("id", &self.id)
             .finish()
     }
 }
@@ -199,6 +204,12 @@ impl PeerHandle {
         Self { shared }
     }
 
+    /// A request id no other request of this connection uses, for
+    /// [`RequestOptions::id`].
+    pub fn reserve_id(&self) -> RequestId {
+        RequestId::Number(self.shared.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
     /// Sends a request with typed params and waits for its result.
     pub async fn request<P: Serialize + ?Sized>(
         &self,
@@ -221,7 +232,10 @@ impl PeerHandle {
         if shared.closed.is_cancelled() {
             return Err(PeerError::Closed);
         }
-        let id = RequestId::Number(shared.next_id.fetch_add(1, Ordering::Relaxed));
+        let id = match options.id.clone() {
+            Some(id) => id,
+            None => self.reserve_id(),
+        };
         let (tx, mut rx) = oneshot::channel();
         {
             let mut pending = lock(&shared.pending);

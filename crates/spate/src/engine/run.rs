@@ -200,7 +200,13 @@ async fn on_request(
         let outcome = AssertUnwindSafe(work).catch_unwind().await;
         lock(&peer.shared.in_flight).remove(&id);
         if cancel.is_cancelled() {
-            return; // the peer cancelled it: no response, as the spec asks
+            // The peer cancelled it: no response, as the spec asks; its stream ends.
+            let end = crate::engine::OutboundFrame {
+                bytes: Vec::new(),
+                route: Route::Abandoned(id),
+            };
+            let _ = peer.put(end).await;
+            return;
         }
         let response = match outcome {
             Ok(Ok(result)) => Response {

@@ -224,7 +224,8 @@ async fn every_modern_post_carries_the_envelope_and_the_first_rejection_is_retri
         );
         assert_eq!(
             s.meta()["io.modelcontextprotocol/clientCapabilities"],
-            json!({"elicitation": {"form": {}}})
+            json!({"elicitation": {"form": {}},
+                   "extensions": {"io.modelcontextprotocol/events": {}}})
         );
         assert_eq!(s.header("mcp-method"), Some(s.rpc_method()));
         assert_eq!(s.header("mcp-session-id"), None);

@@ -478,3 +478,73 @@ async fn a_stream_from_a_cursor_replays_after_it() {
     }
     stream.abort();
 }
+
+/// Our push client: a stream that falls silent longer than its watchdog (here the server's
+/// heartbeat is slower than the watchdog) is reopened from the last cursor, again and again,
+/// and still hands out every occurrence once and in order.
+#[tokio::test]
+async fn event_stream_reopens_silent_streams_without_loss() {
+    let (s, handle) = serve_with(1000, |config| {
+        config.events.heartbeat = Duration::from_secs(30);
+    })
+    .await;
+    let mut stream = s
+        .client
+        .stream_events_of("order.created", JsonObject::new())
+        .watchdog(Duration::from_millis(200));
+    let emitter = tokio::spawn(async move {
+        // Wait for the stream to open, then emit in bursts with silences longer than the
+        // watchdog between them.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for burst in 0..5u64 {
+            for i in 1..=20 {
+                let n = burst * 20 + i;
+                handle
+                    .emit("order.created", &Order { n, amount: 1.0 }, None)
+                    .await
+                    .unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(450)).await;
+        }
+    });
+    let mut seen = Vec::new();
+    while seen.len() < 100 {
+        let event = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("the stream went quiet")
+            .unwrap();
+        seen.push(event.data["n"].as_u64().unwrap());
+    }
+    emitter.await.unwrap();
+    assert_eq!(seen, (1..=100).collect::<Vec<_>>(), "all, once, in order");
+    assert!(
+        stream.reconnects() >= 4,
+        "reopened {} times",
+        stream.reconnects()
+    );
+    assert!(stream.cursor().is_some());
+}
+
+/// A cancelled `events/stream` ends its HTTP stream and frees its slot: more cancelled
+/// streams than a session may hold at once (64) open one after another without a 429.
+#[tokio::test]
+async fn cancelled_streams_free_their_slots() {
+    let (s, _handle) = serve(10).await;
+    let mut notes = s.client.notifications();
+    for round in 0..70 {
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let options = RequestOptions {
+            cancel: Some(cancel.clone()),
+            ..Default::default()
+        };
+        let peer = s.client.peer().clone();
+        let stream = tokio::spawn(async move {
+            peer.request("events/stream", &json!({"name": "order.created"}), options)
+                .await
+        });
+        let (method, _) = next_event_note(&mut notes).await;
+        assert_eq!(method, "notifications/events/active", "round {round}");
+        cancel.cancel();
+        assert!(matches!(stream.await.unwrap(), Err(PeerError::Cancelled)));
+    }
+}

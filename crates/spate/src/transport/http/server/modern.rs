@@ -246,6 +246,9 @@ async fn next_chunk(mut s: Streaming) -> Option<(Result<Bytes, Infallible>, Stre
                 None => return Some((Ok(sse::comment("keep-alive")), s)),
             },
         };
+        if matches!(frame.route, Route::Abandoned(_)) {
+            return None; // cancelled: no answer comes, the response ends
+        }
         if !frame.is_message() {
             continue; // no resumable streams in 2026-07-28: nothing to hang up
         }

@@ -423,8 +423,11 @@ impl FrameSink for SessionSink {
                 return false;
             }
             let (stream, last) = stream_of(&session, &frame.route);
+            if matches!(frame.route, Route::Abandoned(_)) && !last {
+                return true; // no stream of its own to end
+            }
             let event = NewEvent {
-                disconnect: !frame.is_message(),
+                disconnect: matches!(frame.route, Route::Disconnect(_)),
                 data: Bytes::from(frame.bytes),
                 last,
             };
@@ -461,7 +464,7 @@ fn stream_of(session: &HttpSession, route: &Route) -> (u64, bool) {
     let mut streams = lock(&session.request_streams);
     match route {
         Route::Request(id) => (streams.get(id).copied().unwrap_or(STANDALONE), false),
-        Route::Response(id) => match streams.get(id).copied() {
+        Route::Response(id) | Route::Abandoned(id) => match streams.get(id).copied() {
             Some(stream) => {
                 // A batch shares one stream: it ends with the answer that frees its last id.
                 streams.retain(|_, s| *s != stream);

@@ -179,6 +179,11 @@ async fn next_chunk(mut s: State) -> Option<(Result<Bytes, Infallible>, State)> 
                     }
                     continue;
                 }
+                if event.last && event.data.is_empty() {
+                    // The request ended without an answer (cancelled): nothing to send.
+                    s.finished = true;
+                    break;
+                }
                 // The last event waits in a chunk of its own when others precede it.
                 let mut last = BytesMut::new();
                 let into = if event.last && !s.out.is_empty() {
