@@ -353,8 +353,10 @@ mod tests {
 
     #[test]
     fn allow_loopback_opens_loopback_only() {
-        let mut policy = AddressPolicy::default();
-        policy.allow_loopback = true;
+        let policy = AddressPolicy {
+            allow_loopback: true,
+            ..AddressPolicy::default()
+        };
         for address in ["127.0.0.1", "127.255.255.255", "::1", "::ffff:127.0.0.1"] {
             assert!(policy.allows(ip(address)), "{address}");
         }
@@ -365,12 +367,14 @@ mod tests {
 
     #[test]
     fn allow_list_opens_its_ranges() {
-        let mut policy = AddressPolicy::default();
-        policy.allowed = vec![
-            "10.1.0.0/16".parse().expect("v4"),
-            "fd00:1::/32".parse().expect("v6"),
-            "192.168.1.7".parse().expect("one address"),
-        ];
+        let policy = AddressPolicy {
+            allowed: vec![
+                "10.1.0.0/16".parse().expect("v4"),
+                "fd00:1::/32".parse().expect("v6"),
+                "192.168.1.7".parse().expect("one address"),
+            ],
+            ..AddressPolicy::default()
+        };
         let cases: &[(&str, bool)] = &[
             ("10.1.0.0", true),
             ("10.1.255.255", true),

@@ -326,21 +326,14 @@ fn classify(error: reqwest::Error) -> SendFailure {
         if current.is::<rustls::Error>() {
             return SendFailure::Tls;
         }
-        // `io::Error::source` skips the error it wraps: look inside.
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                if inner.is::<rustls::Error>() {
-                    return SendFailure::Tls;
-                }
-                if inner.is::<NoAllowedAddress>() {
-                    return SendFailure::AddressNotAllowed;
-                }
-            }
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return SendFailure::Timeout;
-            }
-        }
-        cause = current.source();
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::TimedOut => return SendFailure::Timeout,
+            // `io::Error::source` skips the error it wraps (rustls's is wrapped twice).
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
     }
     SendFailure::ConnectionRefused
 }
@@ -545,8 +538,10 @@ mod tests {
 
     #[test]
     fn invalid_certificates_are_refused() {
-        let mut config = WebhookSenderConfig::default();
-        config.extra_root_certificates = vec![b"not a certificate".to_vec()];
+        let config = WebhookSenderConfig {
+            extra_root_certificates: vec![b"not a certificate".to_vec()],
+            ..WebhookSenderConfig::default()
+        };
         assert!(matches!(
             HttpWebhookSender::new(config),
             Err(WebhookSenderError::InvalidCertificate { index: 0 })
