@@ -64,6 +64,9 @@
 //! that error. Once the client has settled on the modern era, cancelling a request closes
 //! its stream and sends nothing, and there is no standalone stream and no `DELETE`.
 //!
+//! [`webhook_sender`] (with the `server` feature) is the HTTPS client of webhook delivery:
+//! the server's callback POSTs, hardened against SSRF.
+//!
 //! [`ClientBuilder::connect_http`]: crate::client::ClientBuilder::connect_http
 //! [`Client::server`]: crate::client::Client::server
 //! [`open`]: crate::transport::http::client::open
@@ -83,6 +86,8 @@ pub mod sse;
 mod stream;
 mod streamable;
 pub(crate) mod tool_headers;
+#[cfg(feature = "server")]
+pub mod webhook_sender;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
