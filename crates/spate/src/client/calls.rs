@@ -73,6 +73,17 @@ impl Client {
         serde_json::from_str(raw.get()).map_err(|e| PeerError::Malformed(format!("{method}: {e}")))
     }
 
+    /// Sends any request (an extension's method, say) in the connection's era, with the
+    /// 2026-07-28 envelope when that is the era, and returns its raw result.
+    pub async fn call_method<P: Serialize>(
+        &self,
+        method: &str,
+        params: &P,
+        options: CallOptions,
+    ) -> Result<Box<RawValue>, PeerError> {
+        self.request(method, params, options).await
+    }
+
     /// Sends one call in the connection's era and returns its final result.
     async fn request<P: Serialize>(
         &self,

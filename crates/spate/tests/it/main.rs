@@ -26,3 +26,4 @@ mod oauth_server;
 mod server_client;
 mod tasks_http;
 mod webhook_sender;
+mod webhooks;
