@@ -5,5 +5,6 @@
 mod support;
 
 mod client_modern_peers;
+mod events_ai_sdk;
 mod official_peers;
 mod official_peers_http;
