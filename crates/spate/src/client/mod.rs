@@ -43,6 +43,7 @@ mod listen;
 mod result_cache;
 mod stamp;
 mod task_follow;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -58,6 +59,7 @@ pub use era::{EraChoice, EraMemory};
 pub use events::EventPoller;
 pub use handlers::ClientHandlers;
 pub use listen::{ListenOutcome, Subscription, SubscriptionEvent};
+pub use webhooks::{KeeperStatus, WebhookBinding, WebhookKeeper};
 
 use crate::engine::{PeerError, PeerHandle};
 use inbound::Routing;

@@ -25,3 +25,4 @@ mod oauth_client;
 mod oauth_server;
 mod server_client;
 mod tasks_http;
+mod webhook_receiver;
