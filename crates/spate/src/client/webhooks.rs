@@ -275,9 +275,9 @@ async fn keep(mut k: Keeping) {
 /// Whether the server still lists the subscribed type with webhook delivery.
 async fn still_offered(k: &Keeping) -> bool {
     match k.client.list_all_events().await {
-        Ok(types) => types.iter().any(|t| {
-            t.name == k.params.name && t.delivery.iter().any(|m| *m == DeliveryMode::Webhook)
-        }),
+        Ok(types) => types
+            .iter()
+            .any(|t| t.name == k.params.name && t.delivery.contains(&DeliveryMode::Webhook)),
         // Cannot tell: try the subscribe anyway.
         Err(_) => true,
     }

@@ -1,9 +1,10 @@
 //! Our client against the official peers that `scripts/test` installs (`#[ignore]`d unless it
 //! runs them, with `--include-ignored`): server-everything (TypeScript SDK) and servers on the
-//! Python SDK, over stdio and HTTP.
+//! Python SDK, over stdio and HTTP; and the published `mcp-handler` events server.
 
 mod support;
 
 mod client_modern_peers;
+mod events_mcp_handler;
 mod official_peers;
 mod official_peers_http;
