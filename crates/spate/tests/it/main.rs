@@ -25,4 +25,5 @@ mod oauth_client;
 mod oauth_server;
 mod server_client;
 mod tasks_http;
+mod webhook_client;
 mod webhook_receiver;
