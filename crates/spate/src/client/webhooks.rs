@@ -159,7 +159,8 @@ pub struct KeeperStatus {
 }
 
 /// Keeps one webhook subscription alive (see the module documentation); made by
-/// [`Client::keep_webhook`].
+/// [`Client::keep_webhook`]. Dropping it stops the refreshes without unsubscribing (the
+/// subscription then lapses at `refreshBefore`); [`WebhookKeeper::stop`] also unsubscribes.
 #[derive(Debug)]
 pub struct WebhookKeeper {
     client: Arc<Client>,
