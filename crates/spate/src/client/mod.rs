@@ -44,6 +44,7 @@ mod listen;
 mod result_cache;
 mod stamp;
 mod task_follow;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -60,6 +61,7 @@ pub use event_stream::EventStream;
 pub use events::EventPoller;
 pub use handlers::ClientHandlers;
 pub use listen::{ListenOutcome, Subscription, SubscriptionEvent};
+pub use webhooks::{KeeperStatus, WebhookBinding, WebhookKeeper};
 
 use crate::engine::{PeerError, PeerHandle};
 use inbound::Routing;

@@ -25,5 +25,7 @@ mod oauth_client;
 mod oauth_server;
 mod server_client;
 mod tasks_http;
+mod webhook_client;
+mod webhook_receiver;
 mod webhook_sender;
 mod webhooks;

@@ -4,8 +4,12 @@
 //! - [`server`]: the endpoints, sessions, resumable streams and Spate's own HTTP/1.1
 //!   connections.
 //! - [`client`]: both transports as a client, with reconnection and OAuth.
+//! - [`webhook_receiver`]: the callback side of the events extension's webhook delivery, to
+//!   mount in an axum application.
 
 #[cfg(feature = "http-client")]
 pub mod client;
 #[cfg(feature = "http-server")]
 pub mod server;
+#[cfg(feature = "http-server")]
+pub mod webhook_receiver;
