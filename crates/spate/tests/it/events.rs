@@ -548,3 +548,37 @@ async fn cancelled_streams_free_their_slots() {
         assert!(matches!(stream.await.unwrap(), Err(PeerError::Cancelled)));
     }
 }
+
+/// Removing a type ends its push subscriptions with `terminated` (`NotFound`, kind `event`),
+/// which our stream client reports as the error that ended it.
+#[tokio::test]
+async fn removing_a_type_terminates_its_streams() {
+    let (s, handle) = serve(10).await;
+    let mut stream = s
+        .client
+        .stream_events_of("order.created", JsonObject::new());
+    let emitter = handle.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        emitter
+            .emit("order.created", &Order { n: 1, amount: 1.0 }, None)
+            .await
+            .unwrap();
+    });
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.data["n"], 1);
+    assert!(handle.remove_event("order.created"));
+    let end = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .expect("terminated in time");
+    match end {
+        Err(PeerError::Remote(e)) => {
+            assert_eq!(e.code, -32011, "the design sketch's NotFound: {e:?}");
+            assert_eq!(e.data.unwrap()["kind"], "event");
+        }
+        other => panic!("{other:?}"),
+    }
+}

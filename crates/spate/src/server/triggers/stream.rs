@@ -3,8 +3,9 @@
 //! `notifications/events/active` (with the cursor, and `truncated` when the client's cursor
 //! could not be honoured), then every matching occurrence as `notifications/events/event`
 //! with the cursor after it, and a `notifications/events/heartbeat` with the cursor whenever
-//! nothing happened for a while. It ends when the client cancels it or goes away; then the
-//! request answers its empty result.
+//! nothing happened for a while. It ends when the client cancels it or goes away, or with
+//! `notifications/events/terminated` (`NotFound`) when the type is removed; then the request
+//! answers its empty result.
 //!
 //! On Streamable HTTP the request's response is the SSE stream (resumable on a 2025 session,
 //! as every response stream is); on stdio the notifications are interleaved with the rest.
@@ -14,21 +15,24 @@ use std::time::Duration;
 use serde::Serialize;
 use spate_protocol::events::methods::{
     NOTIFICATIONS_EVENTS_ACTIVE, NOTIFICATIONS_EVENTS_EVENT, NOTIFICATIONS_EVENTS_HEARTBEAT,
+    NOTIFICATIONS_EVENTS_TERMINATED,
 };
 use spate_protocol::events::{
-    DeliveryMode, EventsActiveNotificationParams, EventsHeartbeatNotificationParams,
-    StreamEventsRequestParams, StreamEventsResult,
+    DeliveryMode, EventsActiveNotificationParams, EventsErrorData, EventsErrorKind,
+    EventsErrorNotificationParams, EventsHeartbeatNotificationParams, StreamEventsRequestParams,
+    StreamEventsResult,
 };
 use spate_protocol::modern::set_subscription_id;
 use spate_protocol::{
     ClientCapabilities, ErrorObject, FitVersion, ProtocolVersion, Request, RequestId,
 };
+use tokio::sync::broadcast::error::RecvError;
 
 use super::error_codes;
 use super::reader::Reader;
 use crate::engine::RequestContext;
-use crate::server::ServerHandle;
 use crate::server::router::{Answer, fitted};
+use crate::server::{ServerEvent, ServerHandle};
 
 /// Positions read per round.
 const BATCH: usize = 256;
@@ -84,6 +88,7 @@ pub(crate) async fn stream(
     }
     // The first round's gap, if it read one, was reported by the first `active`.
     let mut first_round = batch.is_some();
+    let mut changes = server.shared.events.subscribe();
     'serve: loop {
         let current = match batch.take() {
             Some(current) => current,
@@ -117,6 +122,25 @@ pub(crate) async fn stream(
                     meta: None,
                 };
                 if send.send(NOTIFICATIONS_EVENTS_HEARTBEAT, beat).await.is_err() {
+                    break 'serve;
+                }
+            }
+            change = changes.recv() => {
+                let maybe_removed = matches!(
+                    change,
+                    Ok(ServerEvent::EventsChanged) | Err(RecvError::Lagged(_))
+                );
+                if maybe_removed && server.shared.catalog.snapshot().event(&p.name).is_none() {
+                    // The type is gone: the subscription ends with the reason.
+                    let data = EventsErrorData {
+                        kind: Some(EventsErrorData::KIND_EVENT.to_owned()),
+                        ..Default::default()
+                    };
+                    let end = EventsErrorNotificationParams {
+                        error: codes.error(EventsErrorKind::NotFound, Some(data)),
+                        meta: None,
+                    };
+                    let _ = send.send(NOTIFICATIONS_EVENTS_TERMINATED, end).await;
                     break 'serve;
                 }
             }
@@ -157,6 +181,12 @@ trait Tagged {
 }
 
 impl Tagged for EventsActiveNotificationParams {
+    fn meta_mut(&mut self) -> &mut Option<spate_protocol::Meta> {
+        &mut self.meta
+    }
+}
+
+impl Tagged for EventsErrorNotificationParams {
     fn meta_mut(&mut self) -> &mut Option<spate_protocol::Meta> {
         &mut self.meta
     }
