@@ -44,6 +44,15 @@ async fn serve_with(
     kept: usize,
     adjust: impl FnOnce(&mut ServerConfig),
 ) -> (Connected, ServerHandle) {
+    serve_over(kept, adjust, HttpConfig::default()).await
+}
+
+/// Like [`serve_with`], over an HTTP server configured by `http`.
+async fn serve_over(
+    kept: usize,
+    adjust: impl FnOnce(&mut ServerConfig),
+    http: HttpConfig,
+) -> (Connected, ServerHandle) {
     let mut config = ServerConfig::default();
     config.events.history = std::sync::Arc::new(MemoryEventHistory::new(kept));
     adjust(&mut config);
@@ -58,7 +67,7 @@ async fn serve_with(
         |f: &OrderFilter, o: &Order| f.min_amount.is_none_or(|min| o.amount >= min),
     ));
     let handle = server.handle();
-    let running = start_with(server, HttpConfig::default()).await;
+    let running = start_with(server, http).await;
     let client = Client::builder("events-test", "1")
         .connect_http(
             &format!("{}/mcp", running.base),
@@ -580,5 +589,42 @@ async fn removing_a_type_terminates_its_streams() {
             assert_eq!(e.data.unwrap()["kind"], "event");
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// `events/stream` subscriptions have their own room in a session: with one request stream
+/// allowed, three subscriptions still open (and a poll still gets through); the fourth gets
+/// 429.
+#[tokio::test]
+async fn event_streams_are_counted_apart_from_requests() {
+    let mut http = HttpConfig::default();
+    http.max_streams_per_session = 1;
+    http.max_event_streams_per_session = 3;
+    let (s, _handle) = serve_over(10, |_| {}, http).await;
+    let mut notes = s.client.notifications();
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let peer = s.client.peer().clone();
+        open.push(tokio::spawn(async move {
+            peer.request(
+                "events/stream",
+                &json!({"name": "order.created"}),
+                RequestOptions::default(),
+            )
+            .await
+        }));
+        let (method, _) = next_event_note(&mut notes).await;
+        assert_eq!(method, "notifications/events/active");
+    }
+    poll(&s.client, json!({"name": "order.created"})).await;
+    let refused = call(&s.client, "events/stream", json!({"name": "order.created"}))
+        .await
+        .unwrap_err();
+    match refused {
+        PeerError::Remote(e) => assert_eq!(e.data.unwrap()["httpStatus"], 429),
+        other => panic!("{other:?}"),
+    }
+    for stream in open {
+        stream.abort();
     }
 }

@@ -29,7 +29,12 @@ pub struct HttpConfig {
     /// none is idle `initialize` gets 503 (default 10 000).
     pub max_sessions: usize,
     /// Request streams one session may have open at once (default 64); beyond, 429.
+    /// `events/stream` subscriptions are counted apart (`max_event_streams_per_session`).
     pub max_streams_per_session: usize,
+    /// `events/stream` subscriptions one session may hold at once (default 256); beyond,
+    /// 429. Apart from the other requests, so long-lived subscriptions never take the room
+    /// of calls.
+    pub max_event_streams_per_session: usize,
     /// Request streams one session keeps resumable after their last event went out to a
     /// connection (default 64); beyond, the first delivered is dropped. Streams whose answer
     /// never reached a connection are not counted (the log's retention bounds them). Without
@@ -74,6 +79,7 @@ impl Default for HttpConfig {
             session_ttl: Duration::from_secs(30 * 60),
             max_sessions: 10_000,
             max_streams_per_session: 64,
+            max_event_streams_per_session: 256,
             max_finished_streams_per_session: 64,
             max_stateless_requests: 4096,
             max_body_bytes: 4 * 1024 * 1024,

@@ -30,7 +30,7 @@ pub(super) struct HttpSession {
     pub state: Arc<SessionState>,
     peer: AttachedPeer,
     /// Keyed with aHash (randomly seeded): looked up for every message the session sends.
-    request_streams: Mutex<HashMap<RequestId, u64, ahash::RandomState>>,
+    request_streams: Mutex<HashMap<RequestId, OpenStream, ahash::RandomState>>,
     /// The request streams whose every event, the last included, went out to a connection
     /// and that are still in the log, first delivered first.
     delivered: Mutex<VecDeque<u64>>,
@@ -172,14 +172,19 @@ impl HttpSession {
         (parts.next()? == self.id).then_some((stream, seq))
     }
 
-    /// Opens a stream for a POST carrying these requests.
+    /// Opens a stream for a POST carrying these requests, if the session has room for one
+    /// more of its kind: `events` for an `events/stream` subscription (`limit` counts those
+    /// alone), else ordinary requests (`limit` counts the others), so subscriptions that live
+    /// for hours do not take the room of calls.
     pub(super) fn open_stream(
         &self,
         ids: &[RequestId],
+        events: bool,
         limit: usize,
     ) -> Result<u64, StreamRefusal> {
         let mut streams = lock(&self.request_streams);
-        if streams.len() + ids.len() > limit {
+        let same_kind = streams.values().filter(|s| s.events == events).count();
+        if same_kind + ids.len() > limit {
             return Err(StreamRefusal::TooMany);
         }
         if let Some(dup) = ids.iter().find(|id| streams.contains_key(id)) {
@@ -187,7 +192,7 @@ impl HttpSession {
         }
         let stream = self.next_stream.fetch_add(1, Ordering::Relaxed);
         for id in ids {
-            streams.insert(id.clone(), stream);
+            streams.insert(id.clone(), OpenStream { stream, events });
         }
         Ok(stream)
     }
@@ -442,6 +447,14 @@ impl FrameSink for SessionSink {
     }
 }
 
+/// An open request stream of a session.
+#[derive(Debug, Clone, Copy)]
+struct OpenStream {
+    stream: u64,
+    /// It serves an `events/stream` subscription.
+    events: bool,
+}
+
 /// Appends events to one of a session's streams; a failing log is reported, not fatal.
 pub(super) async fn append(
     log: &Arc<dyn EventLog>,
@@ -462,18 +475,18 @@ fn stream_of(session: &HttpSession, route: &Route) -> (u64, bool) {
         return (STANDALONE, false);
     }
     let mut streams = lock(&session.request_streams);
+    let of = |id: &RequestId| streams.get(id).map_or(STANDALONE, |s| s.stream);
     match route {
-        Route::Request(id) => (streams.get(id).copied().unwrap_or(STANDALONE), false),
-        Route::Response(id) | Route::Abandoned(id) => match streams.get(id).copied() {
+        Route::Request(id) | Route::Disconnect(id) => (of(id), false),
+        Route::Response(id) | Route::Abandoned(id) => match streams.get(id).map(|s| s.stream) {
             Some(stream) => {
                 // A batch shares one stream: it ends with the answer that frees its last id.
-                streams.retain(|_, s| *s != stream);
+                streams.retain(|_, s| s.stream != stream);
                 (stream, true)
             }
             None => (STANDALONE, false),
         },
         Route::Standalone => (STANDALONE, false),
-        Route::Disconnect(id) => (streams.get(id).copied().unwrap_or(STANDALONE), false),
     }
 }
 

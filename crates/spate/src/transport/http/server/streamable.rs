@@ -190,7 +190,16 @@ pub(super) async fn post(
         }
         return Ok(StatusCode::ACCEPTED.into_response());
     }
-    let stream = session.open_stream(&ids, app.config.max_streams_per_session)?;
+    let events = matches!(
+        &frame,
+        Frame::Single(Message::Request(r)) if r.method == spate_protocol::events::methods::EVENTS_STREAM
+    );
+    let limit = if events {
+        app.config.max_event_streams_per_session
+    } else {
+        app.config.max_streams_per_session
+    };
+    let stream = session.open_stream(&ids, events, limit)?;
     let log = app.sessions.log().clone();
     let key = session.stream_key(stream);
     // Create the stream before the engine can write to it, so readers can wait on it.
