@@ -67,7 +67,7 @@ pub use tool_error::ToolError;
 pub use triggers::webhook::{
     CallbackRefusal, SendFailure, WebhookReply, WebhookSender, WebhookSettings,
 };
-pub use triggers::{EmitError, EventEntry, NoArguments};
+pub use triggers::{EmitError, EventEntry, NoArguments, SubscriberChange};
 
 use catalog::CatalogCell;
 pub(crate) use events::ServerEvent;
@@ -110,6 +110,9 @@ pub struct EventsConfig {
     /// How long an `events/stream` stays silent before a heartbeat (default and at most
     /// 30 s).
     pub heartbeat: std::time::Duration,
+    /// How long after its last poll a poller still counts as a subscriber of its type, for
+    /// [`EventEntry::on_subscribers`] (default 60 s; at least three poll intervals).
+    pub poll_lease: std::time::Duration,
     /// Webhook delivery (`events/subscribe`); off until a sender is set.
     pub webhooks: WebhookSettings,
 }
@@ -120,6 +123,7 @@ impl Default for EventsConfig {
             history: Arc::new(crate::store::event_history::MemoryEventHistory::new(10_000)),
             poll_interval: std::time::Duration::from_secs(1),
             heartbeat: std::time::Duration::from_secs(30),
+            poll_lease: std::time::Duration::from_secs(60),
             webhooks: WebhookSettings::default(),
         }
     }
@@ -194,6 +198,7 @@ pub(crate) struct ServerShared {
     pub(crate) events: broadcast::Sender<ServerEvent>,
     pub(crate) tasks: Arc<tasks::TaskManager>,
     pub(crate) webhooks: triggers::webhook::Webhooks,
+    pub(crate) subscribers: triggers::Subscribers,
 }
 
 /// A handle to a running (or about to run) server: change what it offers and notify clients.
@@ -250,6 +255,7 @@ impl Server {
                     events,
                     tasks,
                     webhooks,
+                    subscribers: triggers::Subscribers::default(),
                 }),
             },
         }

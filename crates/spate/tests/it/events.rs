@@ -628,3 +628,64 @@ async fn event_streams_are_counted_apart_from_requests() {
         stream.abort();
     }
 }
+
+/// A type's hook hears its first subscriber arrive and its last one leave: a push stream
+/// holds the type while it is open; pollers hold it until a lease after their last poll.
+#[tokio::test]
+async fn the_subscriber_hook_hears_first_and_last() {
+    use spate::server::SubscriberChange::{FirstArrived, LastLeft};
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut config = ServerConfig::default();
+    config.events.poll_interval = Duration::from_millis(10);
+    config.events.poll_lease = Duration::from_millis(300);
+    let log = heard.clone();
+    let server = Server::with_info(
+        spate_protocol::Implementation::new("hooks", "1"),
+        None,
+        config,
+    )
+    .event(
+        EventEntry::unfiltered::<Order>("order.created", "A new order")
+            .on_subscribers(move |change| log.lock().unwrap().push(change)),
+    );
+    let running = start_with(server, HttpConfig::default()).await;
+    let client = Client::builder("hooks-test", "1")
+        .connect_http(
+            &format!("{}/mcp", running.base),
+            HttpClientOptions::default(),
+        )
+        .await
+        .unwrap();
+    let heard_now = || heard.lock().unwrap().clone();
+    assert!(heard_now().is_empty(), "nobody yet");
+
+    let mut notes = client.notifications();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let options = RequestOptions {
+        cancel: Some(cancel.clone()),
+        ..Default::default()
+    };
+    let peer = client.peer().clone();
+    let stream = tokio::spawn(async move {
+        peer.request("events/stream", &json!({"name": "order.created"}), options)
+            .await
+    });
+    next_event_note(&mut notes).await;
+    assert_eq!(heard_now(), vec![FirstArrived]);
+    // A poller joins while the stream is open: no change.
+    poll(&client, json!({"name": "order.created"})).await;
+    cancel.cancel();
+    let _ = stream.await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(heard_now(), vec![FirstArrived], "the poller still holds it");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        heard_now(),
+        vec![FirstArrived, LastLeft],
+        "its lease ran out"
+    );
+    // Polls of an unknown type hold nothing.
+    let _ = call(&client, "events/poll", json!({"name": "nope"})).await;
+    poll(&client, json!({"name": "order.created"})).await;
+    assert_eq!(heard_now(), vec![FirstArrived, LastLeft, FirstArrived]);
+}

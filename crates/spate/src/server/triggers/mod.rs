@@ -10,6 +10,7 @@
 //! webhooks ([`webhook`]: `events/subscribe`); webhooks only on a server given a
 //! [`WebhookSender`](webhook::WebhookSender), else they are left out of the descriptors.
 
+pub(crate) mod activity;
 mod poll;
 mod reader;
 mod stream;
@@ -24,6 +25,8 @@ use serde_json::Value;
 use spate_protocol::events::{DeliveryMode, EventDescriptor};
 use spate_protocol::{ClientCapabilities, JsonObject};
 
+pub use activity::SubscriberChange;
+pub(crate) use activity::Subscribers;
 pub(crate) use poll::{list, poll};
 pub(crate) use stream::stream;
 
@@ -44,6 +47,8 @@ pub struct EventEntry {
     pub descriptor: EventDescriptor,
     /// Reads a subscription's arguments into its matcher.
     subscribe: Subscribe,
+    /// Told when the first subscriber arrives and when the last one leaves.
+    on_subscribers: Option<activity::SubscriberHook>,
 }
 
 impl std::fmt::Debug for EventEntry {
@@ -104,6 +109,7 @@ impl EventEntry {
                 meta: None,
             },
             subscribe,
+            on_subscribers: None,
         }
     }
 
@@ -118,6 +124,23 @@ impl EventEntry {
             Ok(Box::new(|_: &Value| true))
         });
         Self::with_subscribe::<NoArguments, P>(name, description, subscribe)
+    }
+
+    /// Calls `hook` when the type gets its first subscriber (a push stream, a webhook
+    /// subscription, or pollers, who count while they keep polling) and when its last one
+    /// leaves, so a source can start and stop its upstream. It runs inline: keep it quick
+    /// (spawn any real work).
+    pub fn on_subscribers(
+        mut self,
+        hook: impl Fn(SubscriberChange) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_subscribers = Some(Arc::new(hook));
+        self
+    }
+
+    /// The hook of [`EventEntry::on_subscribers`].
+    pub(crate) fn subscriber_hook(&self) -> Option<activity::SubscriberHook> {
+        self.on_subscribers.clone()
     }
 
     /// The matcher of a subscription with these arguments; `Err` says why they do not fit

@@ -69,6 +69,8 @@ pub(crate) async fn poll(
     .await?
     .max_age(p.max_age_ms);
     let interval = server.shared.config.events.poll_interval;
+    let lease = server.shared.config.events.poll_lease.max(interval * 3);
+    super::activity::polled(server, &p.name, lease);
     let next_poll_ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
     if cursor.is_none() {
         let result = PollEventsResult {

@@ -57,6 +57,7 @@ pub(crate) async fn stream(
     )
     .await?
     .max_age(p.max_age_ms);
+    let _subscriber = super::activity::hold(server, &p.name);
     let id = request.id.clone();
     let send = Sender {
         rc,

@@ -43,6 +43,7 @@ pub(super) enum Settled {
 /// removed), reading with `reader` (a new subscription's, which knows its `maxAgeMs`) or
 /// one opened at the stored watermark.
 pub(super) async fn run(server: ServerHandle, live: Arc<Live>, reader: Option<Reader>) {
+    let _subscriber = crate::server::triggers::activity::hold(&server, &live.name);
     let codes = EventsErrorCodes::SEP_3415;
     let cursor = live.cursor();
     let mut reader = match reader {
