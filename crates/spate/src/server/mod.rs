@@ -67,7 +67,9 @@ pub use tool_error::ToolError;
 pub use triggers::webhook::{
     CallbackRefusal, SendFailure, WebhookReply, WebhookSender, WebhookSettings,
 };
-pub use triggers::{EmitError, EventEntry, NoArguments, SubscriberChange};
+pub use triggers::{
+    Check, CheckError, Checked, CheckedEvent, EmitError, EventEntry, NoArguments, SubscriberChange,
+};
 
 use catalog::CatalogCell;
 pub(crate) use events::ServerEvent;
@@ -199,6 +201,7 @@ pub(crate) struct ServerShared {
     pub(crate) tasks: Arc<tasks::TaskManager>,
     pub(crate) webhooks: triggers::webhook::Webhooks,
     pub(crate) subscribers: triggers::Subscribers,
+    pub(crate) nudges: triggers::check::Nudges,
 }
 
 /// A handle to a running (or about to run) server: change what it offers and notify clients.
@@ -256,6 +259,7 @@ impl Server {
                     tasks,
                     webhooks,
                     subscribers: triggers::Subscribers::default(),
+                    nudges: triggers::check::Nudges::default(),
                 }),
             },
         }
@@ -514,8 +518,12 @@ mod catalog_api {
             payload: &impl serde::Serialize,
             event_id: Option<String>,
         ) -> Result<String, EmitError> {
-            if self.shared.catalog.snapshot().event(name).is_none() {
-                return Err(EmitError::UnknownType(name.to_owned()));
+            match self.shared.catalog.snapshot().event(name) {
+                None => return Err(EmitError::UnknownType(name.to_owned())),
+                Some(entry) if entry.check_fn().is_some() => {
+                    return Err(EmitError::Checkable(name.to_owned()));
+                }
+                Some(_) => {}
             }
             let data =
                 serde_json::to_value(payload).map_err(|e| EmitError::NotAnObject(e.to_string()))?;
@@ -537,6 +545,13 @@ mod catalog_api {
                 .append(name, event_id, crate::store::now_ms(), data)
                 .await?;
             Ok(stored.event_id)
+        }
+
+        /// Tells the subscriptions of the checkable type `name` that its source has news:
+        /// push streams and webhook subscriptions ask it at once instead of at their next
+        /// poll interval.
+        pub fn nudge(&self, name: &str) {
+            self.shared.nudges.nudge(name);
         }
 
         /// Tells every client subscribed to `uri` that it changed (`notifications/resources/updated`).

@@ -689,3 +689,114 @@ async fn the_subscriber_hook_hears_first_and_last() {
     poll(&client, json!({"name": "order.created"})).await;
     assert_eq!(heard_now(), vec![FirstArrived, LastLeft, FirstArrived]);
 }
+
+/// A checkable type: its source keeps the history (here a list of orders with cursors
+/// `c<index>`); polls and push streams ask it after their cursor, a cursor it does not know
+/// goes on from now with `truncated`, a nudge wakes a stream at once, and emit is refused.
+#[tokio::test]
+async fn a_checkable_source_is_asked_after_the_cursor() {
+    use spate::server::{CheckError, Checked, CheckedEvent};
+    let orders: std::sync::Arc<std::sync::Mutex<Vec<Order>>> = Default::default();
+    let source = orders.clone();
+    let mut config = ServerConfig::default();
+    // Long: only a nudge can wake the stream in time.
+    config.events.poll_interval = Duration::from_secs(30);
+    let server = Server::with_info(
+        spate_protocol::Implementation::new("check", "1"),
+        None,
+        config,
+    )
+    .event(EventEntry::checkable(
+        "order.checked",
+        "Orders, from the shop's own table",
+        move |check: spate::server::Check<OrderFilter>| {
+            let orders = source.lock().unwrap();
+            let result = match check.after.as_deref() {
+                None => Ok(orders.len()),
+                Some(c) => c
+                    .strip_prefix('c')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|&n| n <= orders.len())
+                    .ok_or(CheckError::UnknownCursor),
+            }
+            .map(|from| {
+                let events: Vec<_> = orders[from..]
+                    .iter()
+                    .enumerate()
+                    .take(check.limit)
+                    .filter(|(_, o)| check.arguments.min_amount.is_none_or(|m| o.amount >= m))
+                    .map(|(i, o)| CheckedEvent {
+                        event_id: format!("order-{}", o.n),
+                        timestamp_ms: 1_700_000_000_000,
+                        data: Order {
+                            n: o.n,
+                            amount: o.amount,
+                        },
+                        cursor: format!("c{}", from + i + 1),
+                    })
+                    .collect();
+                let end = (from + check.limit).min(orders.len());
+                Checked {
+                    events,
+                    cursor: format!("c{end}"),
+                    has_more: end < orders.len(),
+                }
+            });
+            std::future::ready(result)
+        },
+    ));
+    let handle = server.handle();
+    let running = start_with(server, HttpConfig::default()).await;
+    let client = Client::builder("check-test", "1")
+        .connect_http(
+            &format!("{}/mcp", running.base),
+            HttpClientOptions::default(),
+        )
+        .await
+        .unwrap();
+    let add = |n: u64, amount: f64| orders.lock().unwrap().push(Order { n, amount });
+    add(1, 1.0);
+
+    let start = poll(&client, json!({"name": "order.checked"})).await;
+    assert_eq!(start.cursor.as_deref(), Some("c1"), "now, from the source");
+    add(2, 5.0);
+    add(3, 500.0);
+    let got = poll(
+        &client,
+        json!({"name": "order.checked", "cursor": "c1", "arguments": {"min_amount": 100.0}}),
+    )
+    .await;
+    assert_eq!(got.events.len(), 1);
+    assert_eq!(got.events[0].data["n"], 3);
+    assert_eq!(got.cursor.as_deref(), Some("c3"));
+    let lost = poll(
+        &client,
+        json!({"name": "order.checked", "cursor": "elsewhere"}),
+    )
+    .await;
+    assert!(lost.truncated && lost.events.is_empty());
+    assert_eq!(lost.cursor.as_deref(), Some("c3"));
+    assert!(matches!(
+        handle
+            .emit("order.checked", &Order { n: 9, amount: 1.0 }, None)
+            .await,
+        Err(spate::server::EmitError::Checkable(_))
+    ));
+
+    // Push: the stream asks after its cursor; a nudge makes it ask at once.
+    let mut stream = client.stream_events_of("order.checked", JsonObject::new());
+    let nudger = handle.clone();
+    let late = orders.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        late.lock().unwrap().push(Order { n: 4, amount: 2.0 });
+        nudger.nudge("order.checked");
+    });
+    let event = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .expect("a nudge wakes the stream")
+        .unwrap();
+    assert_eq!(event.data["n"], 4);
+    assert_eq!(event.event_id, "order-4");
+    assert_eq!(stream.cursor(), Some("c4"));
+}

@@ -11,6 +11,7 @@
 //! [`WebhookSender`](webhook::WebhookSender), else they are left out of the descriptors.
 
 pub(crate) mod activity;
+pub(crate) mod check;
 mod poll;
 mod reader;
 mod stream;
@@ -27,6 +28,7 @@ use spate_protocol::{ClientCapabilities, JsonObject};
 
 pub use activity::SubscriberChange;
 pub(crate) use activity::Subscribers;
+pub use check::{Check, CheckError, Checked, CheckedEvent};
 pub(crate) use poll::{list, poll};
 pub(crate) use stream::stream;
 
@@ -49,6 +51,8 @@ pub struct EventEntry {
     subscribe: Subscribe,
     /// Told when the first subscriber arrives and when the last one leaves.
     on_subscribers: Option<activity::SubscriberHook>,
+    /// A checkable type's source (`None`: an emitted type).
+    check: Option<check::CheckFn>,
 }
 
 impl std::fmt::Debug for EventEntry {
@@ -110,7 +114,37 @@ impl EventEntry {
             },
             subscribe,
             on_subscribers: None,
+            check: None,
         }
+    }
+
+    /// A checkable event type: its history lives upstream, and every subscription asks
+    /// `check` what happened after its cursor (see [`Check`]); nothing is emitted. `check`
+    /// applies the arguments itself (an `A`, checked against `inputSchema` first).
+    pub fn checkable<A, P, F, Fut>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        check: F,
+    ) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + Sync + 'static,
+        P: Serialize + JsonSchema + 'static,
+        F: Fn(Check<A>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Checked<P>, CheckError>> + Send + 'static,
+    {
+        let subscribe: Subscribe = Arc::new(|arguments| {
+            serde_json::from_value::<A>(Value::Object(arguments.clone()))
+                .map_err(|e| format!("Invalid arguments: {e}"))?;
+            Ok(Box::new(|_: &Value| true))
+        });
+        let mut entry = Self::with_subscribe::<A, P>(name, description, subscribe);
+        entry.check = Some(check::erase(check));
+        entry
+    }
+
+    /// A checkable type's source.
+    pub(crate) fn check_fn(&self) -> Option<check::CheckFn> {
+        self.check.clone()
     }
 
     /// An event type whose subscriptions take no arguments and receive every occurrence.
@@ -163,6 +197,9 @@ pub enum EmitError {
     /// The event id is not 1–256 visible ASCII characters (it travels in HTTP headers).
     #[error("an event id must be 1-256 visible ASCII characters: {0:?}")]
     BadEventId(String),
+    /// The type is checkable: its source keeps its history (nudge it instead).
+    #[error("event type {0:?} is checkable: its source is asked, nothing is emitted")]
+    Checkable(String),
     /// The history refused it.
     #[error(transparent)]
     History(#[from] crate::store::event_history::HistoryError),

@@ -1,30 +1,52 @@
-//! One subscription reading its type's history: the part poll, push (and, later, webhook
-//! delivery) share, so they cannot disagree about what a subscription sees. Cursors are
-//! `v1.<epoch>.<position>`; another epoch (the history started afresh, e.g. after a restart)
-//! or a position the history no longer reaches goes on from what is kept, reported as
-//! `truncated`, never as an error.
+//! One subscription reading what happened to its type: the part poll, push and webhook
+//! delivery share, so they cannot disagree about what a subscription sees. An emitted type
+//! is read from its history, with cursors `v1.<epoch>.<position>`; another epoch (the
+//! history started afresh, e.g. after a restart) or a position the history no longer
+//! reaches goes on from what is kept, reported as `truncated`, never as an error. A
+//! checkable type is asked ([`check`](super::check)), with the source's own cursors.
 
 use spate_protocol::events::{
     DeliveryMode, EventOccurrence, EventsErrorCodes, EventsErrorData, EventsErrorKind,
 };
 use spate_protocol::{ErrorObject, JsonObject};
 
+use std::time::Duration;
+
+use tokio::sync::watch;
+
 use super::Matcher;
+use super::check::{CheckError, CheckFn, Checked, CheckedEvent, failed};
 use crate::server::ServerHandle;
 use crate::server::tasks::iso8601;
 use crate::store::event_history::{EventHistory, HistoryError, HistoryEvent, HistoryRead};
 use crate::store::now_ms;
 
-/// A subscription's place in its type's history.
+/// A subscription's place in what happened to its type.
 pub(crate) struct Reader {
     pub(crate) name: String,
-    matcher: Matcher,
-    /// The last position read.
-    position: u64,
+    place: Place,
     /// A gap was found and not reported yet.
     truncated: bool,
     /// `maxAgeMs`: occurrences older than this are skipped (a gap).
     max_age_ms: Option<u64>,
+}
+
+/// Where a reader is.
+enum Place {
+    /// In an emitted type's history.
+    History {
+        matcher: Matcher,
+        /// The last position read.
+        position: u64,
+    },
+    /// In a checkable source, at its cursor.
+    Check {
+        check: CheckFn,
+        arguments: JsonObject,
+        cursor: String,
+        /// The source's nudges; the last one seen is marked at each read.
+        news: watch::Receiver<u64>,
+    },
 }
 
 /// What one read found.
@@ -74,6 +96,24 @@ impl Reader {
         let matcher = entry
             .subscribe(arguments)
             .map_err(ErrorObject::invalid_params)?;
+        if let Some(check) = entry.check_fn() {
+            let cursor = match cursor {
+                Some(cursor) => cursor.to_owned(),
+                None => ask_now(&check, arguments).await?,
+            };
+            let place = Place::Check {
+                check,
+                arguments: arguments.clone(),
+                cursor,
+                news: server.shared.nudges.of(name),
+            };
+            return Ok(Self {
+                name: name.to_owned(),
+                place,
+                truncated: false,
+                max_age_ms: None,
+            });
+        }
         let history = history(server);
         let (position, truncated) = match cursor {
             None => {
@@ -87,8 +127,7 @@ impl Reader {
         };
         Ok(Self {
             name: name.to_owned(),
-            matcher,
-            position,
+            place: Place::History { matcher, position },
             truncated,
             max_age_ms: None,
         })
@@ -102,28 +141,23 @@ impl Reader {
 
     /// The cursor of the current position.
     pub(crate) fn cursor(&self, server: &ServerHandle) -> String {
-        encode(history(server).epoch(), self.position)
+        match &self.place {
+            Place::History { position, .. } => encode(history(server).epoch(), *position),
+            Place::Check { cursor, .. } => cursor.clone(),
+        }
     }
 
     /// Whether the history no longer reaches the position (or the cursor was of another
     /// epoch); if so, goes on from what is kept. Reported here, not again by the next read.
     pub(crate) async fn settle(&mut self, server: &ServerHandle) -> Result<bool, ErrorObject> {
-        let read = history(server)
-            .read_after(&self.name, self.position, 0)
-            .await
-            .map_err(internal)?;
-        self.skip_gap(&read);
-        Ok(std::mem::take(&mut self.truncated))
-    }
-
-    /// Moves past a gap in front of the position.
-    fn skip_gap(&mut self, read: &HistoryRead) {
-        if read.first_seq > self.position.saturating_add(1) || self.position > read.last_seq {
-            // The history no longer reaches the position (or never did): go on from what is
-            // kept.
-            self.truncated = true;
-            self.position = read.first_seq.saturating_sub(1);
+        if let Place::History { position, .. } = &mut self.place {
+            let read = history(server)
+                .read_after(&self.name, *position, 0)
+                .await
+                .map_err(internal)?;
+            self.truncated |= skip_gap(position, &read);
         }
+        Ok(std::mem::take(&mut self.truncated))
     }
 
     /// Reads at most `limit` positions on (the matching occurrences among them).
@@ -132,22 +166,65 @@ impl Reader {
         server: &ServerHandle,
         limit: usize,
     ) -> Result<Batch, ErrorObject> {
+        let floor = self.max_age_ms.map(|age| now_ms().saturating_sub(age));
+        let (matcher, position) = match &mut self.place {
+            Place::History { matcher, position } => (matcher, position),
+            Place::Check {
+                check,
+                arguments,
+                cursor,
+                news,
+            } => {
+                // A nudge from here on wakes the next wait.
+                news.borrow_and_update();
+                let start = cursor.clone();
+                let checked = match check(arguments.clone(), Some(cursor.clone()), limit).await {
+                    Ok(checked) => checked,
+                    Err(CheckError::UnknownCursor) => {
+                        // Go on from now, and say so.
+                        self.truncated = true;
+                        *cursor = ask_now(check, arguments).await?;
+                        Checked {
+                            events: Vec::new(),
+                            cursor: cursor.clone(),
+                            has_more: false,
+                        }
+                    }
+                    Err(e) => return Err(failed(&e)),
+                };
+                let mut events = Vec::with_capacity(checked.events.len());
+                for event in checked.events.into_iter().take(limit) {
+                    if floor.is_some_and(|floor| event.timestamp_ms < floor) {
+                        self.truncated = true;
+                        continue;
+                    }
+                    events.push((event.cursor.clone(), checked_occurrence(&self.name, event)));
+                }
+                cursor.clone_from(&checked.cursor);
+                return Ok(Batch {
+                    start,
+                    events,
+                    cursor: checked.cursor,
+                    truncated: std::mem::take(&mut self.truncated),
+                    has_more: checked.has_more,
+                });
+            }
+        };
         let history = history(server);
         let read = history
-            .read_after(&self.name, self.position, limit)
+            .read_after(&self.name, *position, limit)
             .await
             .map_err(internal)?;
-        self.skip_gap(&read);
-        let start = encode(history.epoch(), self.position);
-        let floor = self.max_age_ms.map(|age| now_ms().saturating_sub(age));
+        self.truncated |= skip_gap(position, &read);
+        let start = encode(history.epoch(), *position);
         let mut events = Vec::with_capacity(read.events.len());
         for event in &read.events {
-            self.position = event.seq;
+            *position = event.seq;
             if floor.is_some_and(|floor| event.timestamp_ms < floor) {
                 self.truncated = true;
                 continue;
             }
-            if (self.matcher)(&event.data) {
+            if matcher(&event.data) {
                 let after = encode(history.epoch(), event.seq);
                 events.push((after, occurrence(&self.name, event)));
             }
@@ -155,16 +232,59 @@ impl Reader {
         Ok(Batch {
             start,
             events,
-            cursor: encode(history.epoch(), self.position),
+            cursor: encode(history.epoch(), *position),
             truncated: std::mem::take(&mut self.truncated),
-            has_more: self.position < read.last_seq,
+            has_more: *position < read.last_seq,
         })
     }
 
-    /// Resolves once the history has something after the current position.
+    /// Resolves once there may be something after the current position: the history has
+    /// it, or, for a checkable source, the poll interval passed or the source was nudged.
     pub(crate) async fn wait(&self, server: &ServerHandle) {
-        history(server).wait_after(&self.name, self.position).await;
+        match &self.place {
+            Place::History { position, .. } => {
+                history(server).wait_after(&self.name, *position).await;
+            }
+            Place::Check { news, .. } => {
+                let interval = server.shared.config.events.poll_interval;
+                let mut news = news.clone();
+                tokio::select! {
+                    () = tokio::time::sleep(interval.max(MIN_CHECK_INTERVAL)) => {}
+                    _ = news.changed() => {}
+                }
+            }
+        }
     }
+}
+
+/// The shortest pause between two questions of one subscription to a checkable source.
+const MIN_CHECK_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Moves `position` past a gap in front of it; whether there was one.
+fn skip_gap(position: &mut u64, read: &HistoryRead) -> bool {
+    if read.first_seq > position.saturating_add(1) || *position > read.last_seq {
+        // The history no longer reaches the position (or never did): go on from what is
+        // kept.
+        *position = read.first_seq.saturating_sub(1);
+        return true;
+    }
+    false
+}
+
+/// The source's cursor of now.
+async fn ask_now(check: &CheckFn, arguments: &JsonObject) -> Result<String, ErrorObject> {
+    check(arguments.clone(), None, 0)
+        .await
+        .map(|checked| checked.cursor)
+        .map_err(|e| failed(&e))
+}
+
+fn checked_occurrence(name: &str, event: CheckedEvent<serde_json::Value>) -> EventOccurrence {
+    let data = match event.data {
+        serde_json::Value::Object(data) => data,
+        _ => JsonObject::new(),
+    };
+    EventOccurrence::new(event.event_id, name, iso8601(event.timestamp_ms), data)
 }
 
 fn history(server: &ServerHandle) -> &dyn EventHistory {
