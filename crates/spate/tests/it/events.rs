@@ -800,3 +800,54 @@ async fn a_checkable_source_is_asked_after_the_cursor() {
     assert_eq!(event.event_id, "order-4");
     assert_eq!(stream.cursor(), Some("c4"));
 }
+
+/// Push over stdio framing (a duplex pipe): the stream's notifications are interleaved with
+/// the connection's other answers, and 1 000 events arrive once and in order.
+#[tokio::test]
+async fn push_is_interleaved_on_stdio() {
+    use spate::transport::stdio::{StdioLimits, from_streams};
+    let server = Server::with_info(
+        spate_protocol::Implementation::new("stdio-events", "1"),
+        None,
+        ServerConfig::default(),
+    )
+    .event(EventEntry::unfiltered::<Order>(
+        "order.created",
+        "A new order",
+    ));
+    let handle = server.handle();
+    let (client_io, server_io) = tokio::io::duplex(1 << 16);
+    let (sr, sw) = tokio::io::split(server_io);
+    let (cr, cw) = tokio::io::split(client_io);
+    let _peer = server.serve(from_streams(sr, sw, StdioLimits::default()));
+    let client = Client::builder("stdio-events", "1")
+        .connect(from_streams(cr, cw, StdioLimits::default()))
+        .await
+        .unwrap();
+    let mut stream = client.stream_events_of("order.created", JsonObject::new());
+    let emitter = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for n in 1..=1000 {
+            handle
+                .emit("order.created", &Order { n, amount: 1.0 }, None)
+                .await
+                .unwrap();
+        }
+    });
+    let mut seen = Vec::new();
+    while seen.len() < 1000 {
+        let event = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .unwrap()
+            .unwrap();
+        seen.push(event.data["n"].as_u64().unwrap());
+        if seen.len() == 500 {
+            // Another request on the same pipe while the stream runs.
+            let listed = client.list_all_events().await.unwrap();
+            assert_eq!(listed[0].name, "order.created");
+        }
+    }
+    emitter.await.unwrap();
+    assert_eq!(seen, (1..=1000).collect::<Vec<_>>());
+    assert_eq!(stream.reconnects(), 0);
+}
