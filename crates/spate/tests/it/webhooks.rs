@@ -463,3 +463,49 @@ async fn refusals_name_their_cause() {
     .unwrap_err();
     assert_eq!(code_and_data(e).0, -32012);
 }
+
+#[tokio::test]
+async fn challenges_are_rate_limited_per_principal_but_cached_ones_are_free() {
+    let (client, _handle, _running) = serve(false, |c| {
+        c.events.webhooks.challenges_per_principal_per_minute = 2;
+    })
+    .await;
+    let secret = WebhookSecret::generate();
+    let mut receivers = Vec::new();
+    for _ in 0..3 {
+        receivers.push(receiver(&secret).await);
+    }
+    for (url, _) in &receivers[..2] {
+        call(&client, "events/subscribe", subscribe_params(url, &secret))
+            .await
+            .unwrap();
+    }
+    let e = call(
+        &client,
+        "events/subscribe",
+        subscribe_params(&receivers[2].0, &secret),
+    )
+    .await
+    .unwrap_err();
+    let PeerError::Remote(e) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(e.code, -32013, "{e:?}");
+    let data = e.data.unwrap();
+    assert_eq!(data["limit"], "verification_rate");
+    assert!(data["retryAfterMs"].as_u64().unwrap() > 0);
+    assert_eq!(
+        receivers[2].1.posts.load(Ordering::SeqCst),
+        0,
+        "never contacted"
+    );
+    // A refresh of a verified callback needs no challenge, so it is not limited.
+    call(
+        &client,
+        "events/subscribe",
+        subscribe_params(&receivers[0].0, &secret),
+    )
+    .await
+    .unwrap();
+    assert_eq!(receivers[0].1.challenges.load(Ordering::SeqCst), 1);
+}

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use spate_protocol::ErrorObject;
@@ -35,7 +36,14 @@ const REVERIFY_ON_NEW_SECRET_MS: u64 = 3_600_000;
 pub(crate) struct Webhooks {
     running: Mutex<HashMap<String, Running>>,
     challenges: Semaphore,
+    /// Challenges sent per principal in the current minute: (window start, count).
+    challenge_rate: Mutex<HashMap<String, (Instant, u32)>>,
 }
+
+/// The window of `challenges_per_principal_per_minute`.
+const CHALLENGE_WINDOW: Duration = Duration::from_secs(60);
+/// Principals tracked before the stale windows are swept.
+const TRACKED_PRINCIPALS: usize = 10_000;
 
 #[derive(Debug)]
 struct Running {
@@ -69,6 +77,7 @@ impl Webhooks {
         Self {
             running: Mutex::default(),
             challenges: Semaphore::new(settings.max_concurrent_challenges),
+            challenge_rate: Mutex::default(),
         }
     }
 
@@ -258,6 +267,17 @@ impl Webhooks {
                 return Ok(());
             }
         }
+        if let Some(wait) = self.over_challenge_rate(&a.principal, settings) {
+            let data = EventsErrorData {
+                limit: Some("verification_rate".to_owned()),
+                max: Some(u64::from(settings.challenges_per_principal_per_minute)),
+                retry_after_ms: Some(millis(wait).max(1)),
+                ..Default::default()
+            };
+            return Err(a
+                .codes
+                .error(EventsErrorKind::ResourceExhausted, Some(data)));
+        }
         let Ok(_permit) = self.challenges.try_acquire() else {
             let data = EventsErrorData {
                 limit: Some("verification_rate".to_owned()),
@@ -309,6 +329,30 @@ impl Webhooks {
             .verified(&a.principal, &a.url, verification)
             .await
             .map_err(|e| internal(&e))
+    }
+}
+
+impl Webhooks {
+    /// Counts a challenge of `principal`; when it has had its share this minute, how long
+    /// until the next window.
+    fn over_challenge_rate(&self, principal: &str, settings: &WebhookSettings) -> Option<Duration> {
+        let now = Instant::now();
+        let mut rate = lock(&self.challenge_rate);
+        if rate.len() >= TRACKED_PRINCIPALS {
+            rate.retain(|_, (start, _)| now.duration_since(*start) < CHALLENGE_WINDOW);
+            if rate.len() >= TRACKED_PRINCIPALS {
+                return Some(CHALLENGE_WINDOW); // every slot is a live window: wait for one
+            }
+        }
+        let (start, count) = rate.entry(principal.to_owned()).or_insert((now, 0));
+        if now.duration_since(*start) >= CHALLENGE_WINDOW {
+            (*start, *count) = (now, 0);
+        }
+        if *count >= settings.challenges_per_principal_per_minute {
+            return Some(CHALLENGE_WINDOW.saturating_sub(now.duration_since(*start)));
+        }
+        *count += 1;
+        None
     }
 }
 

@@ -44,6 +44,10 @@ pub struct WebhookSettings {
     /// Challenges in flight at once (default 64); more are refused with
     /// `ResourceExhausted`.
     pub max_concurrent_challenges: usize,
+    /// Challenges one principal may have sent per minute (default 10), so subscribing
+    /// cannot be used to make the server POST at someone; more are refused with
+    /// `ResourceExhausted` and a `retryAfterMs`. Cached verifications do not count.
+    pub challenges_per_principal_per_minute: u32,
     /// How long a secret replaced by a refresh still signs beside the new one (default
     /// 10 min).
     pub rotation_grace: Duration,
@@ -74,6 +78,7 @@ impl Default for WebhookSettings {
             max_per_principal: 100,
             verification_ttl: Duration::from_secs(24 * 3600),
             max_concurrent_challenges: 64,
+            challenges_per_principal_per_minute: 10,
             rotation_grace: Duration::from_secs(600),
             anonymous_principal: None,
             strict_unsubscribe: false,
