@@ -388,22 +388,11 @@ impl MethodRouter {
                 super::triggers::stream(&self.server, &request, &rc, version, capabilities.as_ref())
                     .await
             }
-            spate_protocol::events::methods::EVENTS_SUBSCRIBE => {
+            spate_protocol::events::methods::EVENTS_SUBSCRIBE
+            | spate_protocol::events::methods::EVENTS_UNSUBSCRIBE => {
                 let capabilities = self.state.client_capabilities();
                 let principal = self.state.principal();
-                super::triggers::webhook::subscribe(
-                    &self.server,
-                    &request,
-                    version,
-                    capabilities.as_ref(),
-                    principal.as_ref(),
-                )
-                .await
-            }
-            spate_protocol::events::methods::EVENTS_UNSUBSCRIBE => {
-                let capabilities = self.state.client_capabilities();
-                let principal = self.state.principal();
-                super::triggers::webhook::unsubscribe(
+                super::triggers::webhook::answer(
                     &self.server,
                     &request,
                     version,

@@ -18,4 +18,4 @@ mod worker;
 pub(crate) use registry::Webhooks;
 pub use sender::{CallbackRefusal, SendFailure, WebhookReply, WebhookSender};
 pub use settings::WebhookSettings;
-pub(crate) use subscribe::{subscribe, unsubscribe};
+pub(crate) use subscribe::answer;

@@ -84,9 +84,24 @@ fn owner_and_url(
     Ok((owner, url))
 }
 
+/// `events/subscribe` or `events/unsubscribe`.
+pub(crate) async fn answer(
+    server: &ServerHandle,
+    request: &Request,
+    version: ProtocolVersion,
+    capabilities: Option<&ClientCapabilities>,
+    principal: Option<&Principal>,
+) -> Answer {
+    if request.method == spate_protocol::events::methods::EVENTS_UNSUBSCRIBE {
+        unsubscribe(server, request, version, capabilities, principal).await
+    } else {
+        subscribe(server, request, version, capabilities, principal).await
+    }
+}
+
 /// `events/subscribe`: creates or refreshes the webhook subscription of the key (principal,
 /// callback, type, arguments), after verifying the callback.
-pub(crate) async fn subscribe(
+async fn subscribe(
     server: &ServerHandle,
     request: &Request,
     version: ProtocolVersion,
@@ -149,7 +164,7 @@ pub(crate) async fn subscribe(
 
 /// `events/unsubscribe`: removes the subscription of the key. An unknown key answers the
 /// empty result too (what ChatGPT's profile expects), unless `strict_unsubscribe`.
-pub(crate) async fn unsubscribe(
+async fn unsubscribe(
     server: &ServerHandle,
     request: &Request,
     version: ProtocolVersion,
