@@ -139,7 +139,9 @@ impl<'a> EventStream<'a> {
 
     /// The next occurrence, reopening the stream as often as it takes. Fails when the server
     /// refuses the subscription (unknown type, bad arguments, no permission), ends it
-    /// (`terminated`), or the connection closes.
+    /// (`terminated`), or the connection closes; and with a recoverable error (an `error`
+    /// notification: the source failed once), after which the stream goes on and `next` may
+    /// be called again.
     pub async fn next(&mut self) -> Result<EventOccurrence, PeerError> {
         loop {
             if self.open.is_none() {

@@ -851,3 +851,78 @@ async fn push_is_interleaved_on_stdio() {
     assert_eq!(seen, (1..=1000).collect::<Vec<_>>());
     assert_eq!(stream.reconnects(), 0);
 }
+
+/// A source that fails once: the push stream reports `error` (`-32603`, `UpstreamError`)
+/// and stays open; the next read delivers.
+#[tokio::test]
+async fn a_failing_source_is_an_error_notification_not_the_end() {
+    use spate::server::{CheckError, Checked, CheckedEvent};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let asks = std::sync::Arc::new(AtomicU32::new(0));
+    let counter = asks.clone();
+    let mut config = ServerConfig::default();
+    config.events.poll_interval = Duration::from_millis(20);
+    let server = Server::with_info(
+        spate_protocol::Implementation::new("flaky", "1"),
+        None,
+        config,
+    )
+    .event(EventEntry::checkable(
+        "flaky",
+        "Fails on its second question",
+        move |check: spate::server::Check<spate::server::NoArguments>| {
+            let ask = counter.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(match (check.after, ask) {
+                (None, _) => Ok(Checked {
+                    events: vec![],
+                    cursor: "0".into(),
+                    has_more: false,
+                }),
+                (Some(_), 1) => Err(CheckError::Failed("upstream said 502".into())),
+                (Some(after), _) if after == "0" => Ok(Checked {
+                    events: vec![CheckedEvent {
+                        event_id: "e1".into(),
+                        timestamp_ms: 1_700_000_000_000,
+                        data: Order { n: 1, amount: 1.0 },
+                        cursor: "1".into(),
+                    }],
+                    cursor: "1".into(),
+                    has_more: false,
+                }),
+                (Some(after), _) => Ok(Checked {
+                    events: vec![],
+                    cursor: after,
+                    has_more: false,
+                }),
+            })
+        },
+    ));
+    let running = start_with(server, HttpConfig::default()).await;
+    let client = Client::builder("flaky-test", "1")
+        .connect_http(
+            &format!("{}/mcp", running.base),
+            HttpClientOptions::default(),
+        )
+        .await
+        .unwrap();
+    let mut stream = client.stream_events_of("flaky", JsonObject::new());
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .unwrap();
+    match first {
+        Err(PeerError::Remote(e)) => {
+            assert_eq!((e.code, e.message.as_str()), (-32603, "UpstreamError"));
+            assert_eq!(
+                e.data.unwrap()["reason"],
+                "event source failed: upstream said 502"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let event = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.event_id, "e1");
+    assert_eq!(stream.reconnects(), 0, "the same stream went on");
+}

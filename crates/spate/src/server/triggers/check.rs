@@ -116,9 +116,12 @@ where
     })
 }
 
-/// The error a request gets when its source failed.
+/// The error a request (or a push stream's `error` notification) gets when its source
+/// failed: `-32603`, as SEP-3415's example, with `data.reason`.
 pub(crate) fn failed(e: &CheckError) -> ErrorObject {
-    ErrorObject::new(spate_protocol::error_code::INTERNAL_ERROR, e.to_string())
+    let mut error = ErrorObject::new(spate_protocol::error_code::INTERNAL_ERROR, "UpstreamError");
+    error.data = Some(serde_json::json!({ "reason": e.to_string() }));
+    error
 }
 
 /// A count of nudges per checkable type, for

@@ -3,7 +3,8 @@
 //! `notifications/events/active` (with the cursor, and `truncated` when the client's cursor
 //! could not be honoured), then every matching occurrence as `notifications/events/event`
 //! with the cursor after it, and a `notifications/events/heartbeat` with the cursor whenever
-//! nothing happened for a while. It ends when the client cancels it or goes away, or with
+//! nothing happened for a while; a read that fails (a checkable source's upstream, say) is
+//! reported as `notifications/events/error` and tried again, the stream staying open. It ends when the client cancels it or goes away, or with
 //! `notifications/events/terminated` (`NotFound`) when the type is removed; then the request
 //! answers its empty result.
 //!
@@ -14,8 +15,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 use spate_protocol::events::methods::{
-    NOTIFICATIONS_EVENTS_ACTIVE, NOTIFICATIONS_EVENTS_EVENT, NOTIFICATIONS_EVENTS_HEARTBEAT,
-    NOTIFICATIONS_EVENTS_TERMINATED,
+    NOTIFICATIONS_EVENTS_ACTIVE, NOTIFICATIONS_EVENTS_ERROR, NOTIFICATIONS_EVENTS_EVENT,
+    NOTIFICATIONS_EVENTS_HEARTBEAT, NOTIFICATIONS_EVENTS_TERMINATED,
 };
 use spate_protocol::events::{
     DeliveryMode, EventsActiveNotificationParams, EventsErrorData, EventsErrorKind,
@@ -93,7 +94,22 @@ pub(crate) async fn stream(
     'serve: loop {
         let current = match batch.take() {
             Some(current) => current,
-            None => reader.read(server, BATCH).await?,
+            None => match reader.read(server, BATCH).await {
+                Ok(current) => current,
+                Err(error) => {
+                    // A source that failed this time: say so, and try again later.
+                    let note = EventsErrorNotificationParams { error, meta: None };
+                    if send.send(NOTIFICATIONS_EVENTS_ERROR, note).await.is_err() {
+                        break 'serve;
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(server.shared.config.events.poll_interval) => {}
+                        () = rc.cancel.cancelled() => break 'serve,
+                        () = rc.peer.closed() => break 'serve,
+                    }
+                    continue;
+                }
+            },
         };
         let reported = std::mem::replace(&mut first_round, false);
         if current.truncated && !reported {
