@@ -926,3 +926,46 @@ async fn a_failing_source_is_an_error_notification_not_the_end() {
     assert_eq!(event.event_id, "e1");
     assert_eq!(stream.reconnects(), 0, "the same stream went on");
 }
+
+/// A client that drops the HTTP response of its `events/stream` (a 2025 session, where
+/// responses are resumable) ends the subscription: the server stops delivering (the type's
+/// last subscriber leaves) instead of writing to a log nobody reads.
+#[tokio::test]
+async fn dropping_a_stream_response_ends_the_subscription() {
+    use spate::server::SubscriberChange::{FirstArrived, LastLeft};
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = heard.clone();
+    let server = Server::with_info(
+        spate_protocol::Implementation::new("drop", "1"),
+        None,
+        ServerConfig::default(),
+    )
+    .event(
+        EventEntry::unfiltered::<Order>("order.created", "A new order")
+            .on_subscribers(move |change| log.lock().unwrap().push(change)),
+    );
+    let running = start_with(server, HttpConfig::default()).await;
+    let session = running.initialize().await;
+    let mut response = running
+        .call(
+            &session,
+            5,
+            "events/stream",
+            json!({"name": "order.created"}),
+        )
+        .await;
+    let events = crate::http_support::read_events(&mut response, 2, Duration::from_secs(5)).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.data.contains("notifications/events/active")),
+        "{events:?}"
+    );
+    assert_eq!(*heard.lock().unwrap(), vec![FirstArrived]);
+    drop(response);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while heard.lock().unwrap().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(*heard.lock().unwrap(), vec![FirstArrived, LastLeft]);
+}

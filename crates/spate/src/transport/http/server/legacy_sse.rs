@@ -45,7 +45,7 @@ pub(super) async fn open(State(app): State<Arc<App>>) -> Result<Response, HttpRe
         live_from: u64::MAX,
         retry_ms: app.config.retry_ms,
         // No resumption in this transport: the stream is the session.
-        on_drop: Some(Box::new(move || {
+        on_drop: Some(Box::new(move |_| {
             if let Some(sessions) = sessions.upgrade() {
                 sessions.end(&id);
             }

@@ -172,6 +172,14 @@ impl HttpSession {
         (parts.next()? == self.id).then_some((stream, seq))
     }
 
+    /// The request of stream `stream`, if it serves an `events/stream` subscription.
+    pub(super) fn events_request_of(&self, stream: u64) -> Option<RequestId> {
+        lock(&self.request_streams)
+            .iter()
+            .find(|(_, s)| s.stream == stream && s.events)
+            .map(|(id, _)| id.clone())
+    }
+
     /// Opens a stream for a POST carrying these requests, if the session has room for one
     /// more of its kind: `events` for an `events/stream` subscription (`limit` counts those
     /// alone), else ordinary requests (`limit` counts the others), so subscriptions that live

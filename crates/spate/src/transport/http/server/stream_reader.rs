@@ -52,9 +52,14 @@ pub(super) struct StreamReader {
     pub live_from: u64,
     /// The `retry` hint sent before a server-initiated disconnect, in milliseconds.
     pub retry_ms: u64,
-    /// Runs when the body is dropped (client gone or stream done).
-    pub on_drop: Option<Box<dyn FnOnce() + Send + Sync>>,
+    /// Runs when the body is dropped, told whether the stream ended as it should (its last
+    /// event went out, or the server hung up) rather than the client going away.
+    pub on_drop: Option<OnDrop>,
 }
+
+/// What a [`StreamReader`] runs when its body is dropped; its argument is whether the
+/// stream ended as it should.
+pub(super) type OnDrop = Box<dyn FnOnce(bool) + Send + Sync>;
 
 struct State {
     reader: StreamReader,
@@ -82,7 +87,7 @@ struct State {
 impl Drop for State {
     fn drop(&mut self) {
         if let Some(f) = self.reader.on_drop.take() {
-            f();
+            f(self.finished || self.hang_up);
         }
     }
 }

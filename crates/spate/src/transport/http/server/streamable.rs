@@ -18,7 +18,7 @@ use super::rejection::HttpRejection;
 use super::reply;
 use super::sessions::{HttpSession, STANDALONE, StreamRefusal};
 use super::sse;
-use super::stream_reader::{Framing, StreamReader, sse_response};
+use super::stream_reader::{Framing, OnDrop, StreamReader, sse_response};
 use crate::engine::InboundFrame;
 use crate::server::Principal;
 
@@ -271,10 +271,34 @@ async fn answer(
             framing: Framing::WithIds,
             live_from: 0,
             retry_ms: app.config.retry_ms,
-            on_drop: None,
+            on_drop: cancel_subscription_on_leave(session, stream),
         }
         .into_response(),
     }
+}
+
+/// For the stream of an `events/stream` subscription: when its client goes away, the
+/// subscription is cancelled, as SEP-3415 asks ("the server MUST stop delivering and release
+/// resources"); a client reconnects with a new `events/stream` from its cursor, not by
+/// resuming the old response.
+fn cancel_subscription_on_leave(session: &Arc<HttpSession>, stream: u64) -> Option<OnDrop> {
+    let request = session.events_request_of(stream)?;
+    let session = Arc::downgrade(session);
+    Some(Box::new(move |ended| {
+        let Some(session) = session.upgrade().filter(|_| !ended) else {
+            return;
+        };
+        let params = spate_protocol::CancelledNotificationParams {
+            request_id: Some(request),
+            reason: Some("the client left the subscription's stream".to_owned()),
+            meta: None,
+        };
+        let note = spate_protocol::Notification::new(methods::NOTIFICATIONS_CANCELLED, &params);
+        tokio::spawn(async move {
+            let frame = Frame::Single(Message::Notification(note));
+            session.deliver(InboundFrame::Decoded(frame)).await;
+        });
+    }))
 }
 
 fn is_error(body: &[u8]) -> bool {
@@ -311,7 +335,11 @@ pub(super) async fn get(
         if !now.known {
             return Err(HttpRejection::StreamGone);
         }
-        let on_drop = (stream == STANDALONE).then(|| standalone_release(&session));
+        let on_drop = if stream == STANDALONE {
+            Some(standalone_release(&session))
+        } else {
+            cancel_subscription_on_leave(&session, stream)
+        };
         if stream == STANDALONE && session.standalone_attached.swap(true, Ordering::AcqRel) {
             return Err(HttpRejection::StandaloneOpen);
         }
@@ -362,9 +390,9 @@ pub(super) async fn get(
     .into_response())
 }
 
-fn standalone_release(session: &Arc<HttpSession>) -> Box<dyn FnOnce() + Send + Sync> {
+fn standalone_release(session: &Arc<HttpSession>) -> OnDrop {
     let session = Arc::downgrade(session);
-    Box::new(move || {
+    Box::new(move |_| {
         if let Some(s) = session.upgrade() {
             s.standalone_attached.store(false, Ordering::Release);
         }
