@@ -509,3 +509,103 @@ async fn challenges_are_rate_limited_per_principal_but_cached_ones_are_free() {
     .unwrap();
     assert_eq!(receivers[0].1.challenges.load(Ordering::SeqCst), 1);
 }
+
+/// A TCP listener on 127.0.0.1 that counts connections and answers each with `reply`.
+async fn counting_listener(reply: String) -> (u16, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            let reply = reply.clone();
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    (port, count)
+}
+
+/// SSRF, end to end: with the default (strict) policy, callbacks to private, metadata,
+/// loopback and unspecified addresses are refused at subscribe, and a name that resolves to
+/// loopback is refused at delivery (the challenge) without a connection; with loopback
+/// allowed, a redirect is not followed (the challenge fails and its target is never
+/// contacted).
+#[tokio::test]
+async fn callbacks_to_internal_addresses_are_refused_and_never_contacted() {
+    let strict =
+        || Some(Arc::new(HttpWebhookSender::new(WebhookSenderConfig::default()).unwrap()) as _);
+    let (client, _handle, _running) = serve(false, |c| c.events.webhooks.sender = strict()).await;
+    let secret = WebhookSecret::generate();
+    let ok = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}".to_owned();
+    let (port, contacted) = counting_listener(ok).await;
+    let refusals = [
+        ("https://10.0.0.1/hook", -32602, "address_not_allowed"),
+        (
+            "https://169.254.169.254/latest",
+            -32602,
+            "address_not_allowed",
+        ),
+        ("https://[::1]/hook", -32602, "address_not_allowed"),
+        ("https://0.0.0.0/hook", -32602, "address_not_allowed"),
+        (
+            &format!("https://127.0.0.1:{port}/hook"),
+            -32602,
+            "address_not_allowed",
+        ),
+        (
+            &format!("http://127.0.0.1:{port}/hook"),
+            -32602,
+            "https_required",
+        ),
+        (
+            &format!("https://localhost:{port}/hook"),
+            -32015,
+            "connection_refused",
+        ),
+    ];
+    for (url, code, reason) in refusals {
+        let e = call(&client, "events/subscribe", subscribe_params(url, &secret))
+            .await
+            .unwrap_err();
+        let PeerError::Remote(e) = e else {
+            panic!("{url}: {e:?}")
+        };
+        assert_eq!(e.code, code, "{url}: {e:?}");
+        assert_eq!(e.data.unwrap()["reason"], reason, "{url}");
+    }
+    assert_eq!(
+        contacted.load(Ordering::SeqCst),
+        0,
+        "nothing internal was contacted"
+    );
+
+    // Loopback allowed (a development setup): a callback that redirects is not followed.
+    let (client, _handle, _running) = serve(false, |_| {}).await;
+    let (target, target_contacted) = counting_listener(String::new()).await;
+    let redirect = format!(
+        "HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:{target}/\r\ncontent-length: 0\r\n\r\n"
+    );
+    let (redirecting, _) = counting_listener(redirect).await;
+    let url = format!("http://127.0.0.1:{redirecting}/hook");
+    let e = call(&client, "events/subscribe", subscribe_params(&url, &secret))
+        .await
+        .unwrap_err();
+    let PeerError::Remote(e) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (e.code, e.data.unwrap()["reason"].clone()),
+        (-32015, json!("challenge_failed"))
+    );
+    assert_eq!(
+        target_contacted.load(Ordering::SeqCst),
+        0,
+        "the redirect was not followed"
+    );
+}
