@@ -609,3 +609,32 @@ async fn callbacks_to_internal_addresses_are_refused_and_never_contacted() {
         "the redirect was not followed"
     );
 }
+
+/// A subscription from a cursor the history no longer reaches: the result says
+/// `truncated: true`, and delivery replays what is kept, in order, with nothing else.
+#[tokio::test]
+async fn a_stale_cursor_is_truncated_and_replay_starts_at_what_is_kept() {
+    let (client, handle, _running) = serve(false, |c| {
+        c.events.history = Arc::new(MemoryEventHistory::new(5));
+    })
+    .await;
+    let start = call(&client, "events/poll", json!({"name": "tick"}))
+        .await
+        .unwrap();
+    let cursor = start["cursor"].as_str().unwrap().to_owned();
+    emit(&handle, 0..10).await;
+    let secret = WebhookSecret::generate();
+    let (url, r) = receiver(&secret).await;
+    let mut params = subscribe_params(&url, &secret);
+    params["cursor"] = json!(cursor);
+    let result = call(&client, "events/subscribe", params).await.unwrap();
+    assert_eq!(result["truncated"], true, "{result}");
+    let got = r.wait_for(5, Duration::from_secs(10)).await;
+    assert_eq!(numbers(&got), vec![5, 6, 7, 8, 9]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        r.accepted.lock().unwrap().len(),
+        5,
+        "no gap envelope on this profile"
+    );
+}
