@@ -638,3 +638,39 @@ async fn a_stale_cursor_is_truncated_and_replay_starts_at_what_is_kept() {
         "no gap envelope on this profile"
     );
 }
+
+/// Sustained failure suspends delivery (no more attempts); the next refresh reports it
+/// (`deliveryStatus.active: false`, `lastError`) and resumes, and the pending event arrives.
+#[tokio::test]
+async fn sustained_failure_suspends_until_a_refresh() {
+    let (client, handle, _running) = serve(false, |c| {
+        c.events.webhooks.suspend_after = Duration::ZERO;
+        c.events.webhooks.suspend_min_attempts = 3;
+        c.events.webhooks.retry_delays = vec![Duration::from_millis(20); 10];
+    })
+    .await;
+    let secret = WebhookSecret::generate();
+    let (url, r) = receiver(&secret).await;
+    call(&client, "events/subscribe", subscribe_params(&url, &secret))
+        .await
+        .unwrap();
+    r.script.lock().unwrap().extend([500; 50]);
+    emit(&handle, 0..1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The challenge, then three failures: suspended, nothing more.
+    assert_eq!(r.posts.load(Ordering::SeqCst), 4);
+    r.script.lock().unwrap().clear();
+    let refreshed = call(&client, "events/subscribe", subscribe_params(&url, &secret))
+        .await
+        .unwrap();
+    let status = &refreshed["deliveryStatus"];
+    assert_eq!(status["active"], false, "{refreshed}");
+    assert_eq!(status["lastError"], "http_5xx");
+    assert!(status["failedSince"].is_string());
+    let got = r.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(
+        numbers(&got),
+        vec![0],
+        "the pending event after the refresh"
+    );
+}
