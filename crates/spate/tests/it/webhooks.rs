@@ -674,3 +674,26 @@ async fn sustained_failure_suspends_until_a_refresh() {
         "the pending event after the refresh"
     );
 }
+
+/// SEP-3415 profile: an event whose retries are spent is given up, and the subscriber is
+/// told with a `gap` envelope carrying the watermark; delivery goes on.
+#[tokio::test]
+async fn a_given_up_event_is_a_gap_for_the_sep_profile() {
+    let (client, handle, _running) = serve(true, |c| {
+        c.events.webhooks.retry_delays = vec![Duration::from_millis(20); 2];
+    })
+    .await;
+    let secret = WebhookSecret::generate();
+    let (url, r) = receiver(&secret).await;
+    call(&client, "events/subscribe", subscribe_params(&url, &secret))
+        .await
+        .unwrap();
+    r.script.lock().unwrap().extend([500, 500, 500]);
+    emit(&handle, 0..2).await;
+    let got = r.wait_for(2, Duration::from_secs(5)).await;
+    assert_eq!(got[0].body["type"], "gap", "{got:?}");
+    assert!(got[0].webhook_id.starts_with("msg_gap_"));
+    let gap_cursor = got[0].body["cursor"].as_str().unwrap().to_owned();
+    assert_eq!(numbers(&got[1..]), vec![1]);
+    assert_ne!(got[1].body["cursor"].as_str().unwrap(), gap_cursor);
+}
