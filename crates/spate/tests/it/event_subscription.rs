@@ -10,9 +10,10 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use spate::client::{
-    Client, CursorStore, EventSubscription, MemoryCursorStore, SubscriptionError, SubscriptionItem,
-    SubscriptionMode, cursor_key,
+    Client, CursorStore, EraChoice, EventSubscription, MemoryCursorStore, SubscriptionError,
+    SubscriptionItem, SubscriptionMode, cursor_key,
 };
+use spate::engine::PeerError;
 use spate::server::{EventEntry, Server, ServerConfig, ServerHandle};
 use spate::store::event_history::MemoryEventHistory;
 use spate::transport::http::client::HttpClientOptions;
@@ -43,6 +44,11 @@ struct Setup {
 /// A server offering `tick` (with webhook delivery when `webhooks`), our client, and a
 /// webhook receiver on 127.0.0.1.
 async fn serve(webhooks: bool) -> Setup {
+    serve_in(webhooks, EraChoice::Legacy).await
+}
+
+/// [`serve`] with the client in `era` (declaring the events extension when modern).
+async fn serve_in(webhooks: bool, era: EraChoice) -> Setup {
     let mut config = ServerConfig::default();
     config.events.history = Arc::new(MemoryEventHistory::new(1000));
     config.events.poll_interval = Duration::from_millis(50);
@@ -64,6 +70,8 @@ async fn serve(webhooks: bool) -> Setup {
     let handle = server.handle();
     let running = start_with(server, HttpConfig::default()).await;
     let client = Client::builder("subscription-test", "1")
+        .era(era)
+        .events(era == EraChoice::Modern)
         .connect_http(
             &format!("{}/mcp", running.base),
             HttpClientOptions::default(),
@@ -279,6 +287,28 @@ async fn push_resumes_after_the_last_saved_cursor() {
 #[tokio::test]
 async fn webhook_resumes_after_the_last_saved_cursor() {
     resumes_after_the_last_saved_cursor(SubscriptionMode::Webhook, 11).await;
+}
+
+#[tokio::test]
+async fn a_terminated_webhook_subscription_ends_with_the_servers_error() {
+    // SEP-3415's profile (a client declaring the extension) gets a `terminated` envelope.
+    let s = serve_in(true, EraChoice::Modern).await;
+    let mut subscription = s
+        .open(SubscriptionMode::Webhook, &MemoryCursorStore::new())
+        .await;
+    s.emit(0..3).await;
+    assert_eq!(take(&mut subscription, 3).await, vec![0, 1, 2]);
+    assert!(s.handle.remove_event("tick"));
+    let end = tokio::time::timeout(PATIENCE, subscription.next())
+        .await
+        .unwrap();
+    match end {
+        Err(SubscriptionError::Peer(PeerError::Remote(error))) => {
+            assert_eq!(error.code, -32023, "{error:?}");
+        }
+        other => panic!("expected the termination, got {other:?}"),
+    }
+    subscription.close().await.unwrap();
 }
 
 #[test]
