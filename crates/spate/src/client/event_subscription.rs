@@ -1,50 +1,5 @@
-//! One subscription to an event type over whichever delivery mode fits: an
-//! [`EventSubscription`], so an agent writes one loop whether the server pushes, is polled,
-//! or POSTs webhooks.
-//!
-//! (The name `Subscription` is taken by [`Client::listen`]'s `subscriptions/listen` stream;
-//! this is the events extension's subscription.)
-//!
-//! ```no_run
-//! use std::sync::Arc;
-//! use spate::client::{Client, MemoryCursorStore, SubscriptionItem};
-//!
-//! # async fn run(client: Arc<Client>) -> Result<(), Box<dyn std::error::Error>> {
-//! let store = MemoryCursorStore::new();
-//! let mut subscription = client
-//!     .subscribe_events("order.created", Default::default())
-//!     .cursor_store(store)
-//!     .open()
-//!     .await?;
-//! println!("receiving over {:?}", subscription.mode());
-//! loop {
-//!     match subscription.next().await? {
-//!         SubscriptionItem::Event(event) => println!("{}: {:?}", event.event_id, event.data),
-//!         SubscriptionItem::Gap => println!("some occurrences were missed"),
-//!         _ => {}
-//!     }
-//! }
-//! # }
-//! ```
-//!
-//! **Mode.** [`EventSubscriptionBuilder::open`] lists the server's event types and picks
-//! webhook when a [`WebhookInbox`] was given and the type offers webhook delivery, else push
-//! when offered, else poll; [`EventSubscriptionBuilder::mode`] forces one instead.
-//!
-//! **Cursor.** With a [`CursorStore`], the subscription starts from the cursor saved under
-//! its key (see [`cursor_key`]), or from now when there is none, and saves the position where
-//! it starts as soon as it knows it. The cursor of an item is saved when the application asks
-//! for the next one (or closes the subscription): an item is only counted as done once the
-//! application came back for more. A crash while handling an item therefore delivers it
-//! again on the next run (at-least-once); within one run, an occurrence whose `eventId` was
-//! handed out recently is dropped. A poll page carries one cursor, after its last
-//! occurrence: a crash in the middle of a page delivers the whole page again.
-//!
-//! **Webhook.** The subscription registers a fresh secret with the inbox, subscribes with
-//! the callback URL it answered, and keeps the subscription refreshed (a [`WebhookKeeper`]
-//! running inside it) until [`EventSubscription::close`], which unsubscribes. Dropping the
-//! subscription instead stops the refreshes and forgets the registration; the server's
-//! subscription then lapses on its own.
+//! One subscription to an event type over whichever delivery mode fits: see
+//! [`EventSubscription`].
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -307,8 +262,58 @@ fn choose(
     }
 }
 
-/// One subscription to an event type over the mode chosen when it opened (see the
-/// [module](self) documentation); made by [`EventSubscriptionBuilder::open`].
+/// One subscription to an event type over whichever delivery mode fits, so an agent writes
+/// one loop whether the server pushes, is polled, or POSTs webhooks; made by
+/// [`Client::subscribe_events`] and [`EventSubscriptionBuilder::open`].
+///
+/// (The name `Subscription` is taken by [`Client::listen`]'s `subscriptions/listen` stream;
+/// this is the events extension's subscription.)
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use spate::client::{Client, MemoryCursorStore, SubscriptionItem};
+///
+/// # async fn run(client: Arc<Client>) -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryCursorStore::new();
+/// let mut subscription = client
+///     .subscribe_events("order.created", Default::default())
+///     .cursor_store(store)
+///     .open()
+///     .await?;
+/// println!("receiving over {:?}", subscription.mode());
+/// loop {
+///     match subscription.next().await? {
+///         SubscriptionItem::Event(event) => println!("{}: {:?}", event.event_id, event.data),
+///         SubscriptionItem::Gap => println!("some occurrences were missed"),
+///         _ => {}
+///     }
+/// }
+/// # }
+/// ```
+///
+/// **Mode.** [`EventSubscriptionBuilder::open`] lists the server's event types and picks
+/// webhook when a [`WebhookInbox`] was given and the type offers webhook delivery, else push
+/// when offered, else poll; [`EventSubscriptionBuilder::mode`] forces one instead.
+///
+/// **Cursor.** With a [`CursorStore`], the subscription starts from the cursor saved under
+/// its key (see [`cursor_key`]), or from now when there is none, and saves the position where
+/// it starts as soon as it knows it. The cursor of an item is saved when the application asks
+/// for the next one (or closes the subscription): an item is only counted as done once the
+/// application came back for more. A crash while handling an item therefore delivers it
+/// again on the next run (at-least-once); within one run, an occurrence whose `eventId` was
+/// handed out recently is dropped. A poll page carries one cursor, after its last
+/// occurrence: a crash in the middle of a page delivers the whole page again. One key holds
+/// one cursor whatever the mode, which assumes the server's cursors are good in every mode
+/// (Spate's are: all modes read one history).
+///
+/// [`EventSubscription::next`] may be abandoned (a timeout, a `select!`): nothing it had
+/// received is lost, and the next call picks up where it was.
+///
+/// **Webhook.** The subscription registers a fresh secret with the inbox, subscribes with
+/// the callback URL it answered, and keeps the subscription refreshed (a [`WebhookKeeper`]
+/// running inside it) until [`EventSubscription::close`], which unsubscribes. Dropping the
+/// subscription instead stops the refreshes and forgets the registration; the server's
+/// subscription then lapses on its own.
 pub struct EventSubscription {
     name: String,
     mode: SubscriptionMode,
