@@ -7,11 +7,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use spate::client::{
-    Client, CursorStore, EraChoice, EventSubscription, MemoryCursorStore, SubscriptionError,
-    SubscriptionItem, SubscriptionMode, cursor_key,
+    Client, CursorStore, CursorStoreError, EraChoice, EventSubscription, MemoryCursorStore,
+    SubscriptionError, SubscriptionItem, SubscriptionMode, cursor_key,
 };
 use spate::engine::PeerError;
 use spate::server::{EventEntry, Server, ServerConfig, ServerHandle};
@@ -309,6 +310,59 @@ async fn a_terminated_webhook_subscription_ends_with_the_servers_error() {
         other => panic!("expected the termination, got {other:?}"),
     }
     subscription.close().await.unwrap();
+}
+
+/// A memory store whose saves fail while `broken` is set.
+#[derive(Clone, Default)]
+struct Flaky {
+    inner: MemoryCursorStore,
+    broken: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CursorStore for Flaky {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, CursorStoreError>> {
+        self.inner.load(key)
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        cursor: &'a str,
+    ) -> BoxFuture<'a, Result<(), CursorStoreError>> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Box::pin(async { Err(CursorStoreError("disk full".into())) });
+        }
+        self.inner.save(key, cursor)
+    }
+}
+
+#[tokio::test]
+async fn a_failed_save_is_reported_and_retried_without_losing_an_item() {
+    let s = serve(false).await;
+    let store = Flaky::default();
+    let mut subscription = s
+        .client
+        .subscribe_events("tick", JsonObject::new())
+        .cursor_store(store.clone())
+        .open()
+        .await
+        .unwrap();
+    s.emit(0..3).await;
+    assert_eq!(take(&mut subscription, 1).await, vec![0]);
+    store
+        .broken
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let failed = subscription.next().await;
+    assert!(
+        matches!(failed, Err(SubscriptionError::Store(_))),
+        "{failed:?}"
+    );
+    store
+        .broken
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(take(&mut subscription, 2).await, vec![1, 2]);
+    let key = cursor_key("tick", &JsonObject::new());
+    assert!(store.inner.get(&key).is_some());
 }
 
 #[test]
