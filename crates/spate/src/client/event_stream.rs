@@ -5,8 +5,11 @@
 //! another from that cursor, so nothing is skipped and a redelivered occurrence (same
 //! `eventId`) is dropped.
 
+use std::collections::VecDeque;
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -46,6 +49,25 @@ struct Open<'a> {
     answer: Pending<'a>,
 }
 
+/// The client an [`EventStream`] calls through: borrowed, or shared when the stream must
+/// outlive any borrow (inside an `EventSubscription`).
+#[derive(Clone)]
+enum ClientRef<'a> {
+    Borrowed(&'a Client),
+    Shared(Arc<Client>),
+}
+
+impl Deref for ClientRef<'_> {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        match self {
+            Self::Borrowed(client) => client,
+            Self::Shared(client) => client,
+        }
+    }
+}
+
 impl Client {
     /// Follows the event type `name` with these arguments over `events/stream`, from now
     /// on (or from a kept cursor, see [`EventStream::from_cursor`]).
@@ -54,30 +76,29 @@ impl Client {
         name: impl Into<String>,
         arguments: JsonObject,
     ) -> EventStream<'_> {
-        let params = StreamEventsRequestParams {
-            name: name.into(),
-            arguments,
-            ..Default::default()
-        };
-        EventStream {
-            client: self,
-            params,
-            open: None,
-            watchdog: DEFAULT_WATCHDOG,
-            backoff: FIRST_BACKOFF,
-            truncated: false,
-            reconnects: 0,
-            seen: SeenIds::default(),
-            notes: self.notifications(),
-        }
+        EventStream::new(ClientRef::Borrowed(self), name.into(), arguments)
+    }
+
+    /// [`Client::stream_events_of`] holding the client by `Arc`, so the stream borrows
+    /// nothing.
+    pub(super) fn stream_events_shared(
+        self: &Arc<Self>,
+        name: String,
+        arguments: JsonObject,
+    ) -> EventStream<'static> {
+        EventStream::new(ClientRef::Shared(self.clone()), name, arguments)
     }
 }
 
 /// One push subscription, as a stream of occurrences that survives silent or dropped
 /// streams (see the [module](self) documentation).
 pub struct EventStream<'a> {
-    client: &'a Client,
+    client: ClientRef<'a>,
     params: StreamEventsRequestParams,
+    /// Whether an `active` notification arrived (see [`EventStream::started`]).
+    active: bool,
+    /// Occurrences read while waiting for `active`, handed out first.
+    early: VecDeque<EventOccurrence>,
     open: Option<Open<'a>>,
     watchdog: Duration,
     backoff: Duration,
@@ -109,6 +130,27 @@ impl Drop for EventStream<'_> {
 }
 
 impl<'a> EventStream<'a> {
+    fn new(client: ClientRef<'a>, name: String, arguments: JsonObject) -> Self {
+        let notes = client.notifications();
+        EventStream {
+            client,
+            params: StreamEventsRequestParams {
+                name,
+                arguments,
+                ..Default::default()
+            },
+            active: false,
+            early: VecDeque::new(),
+            open: None,
+            watchdog: DEFAULT_WATCHDOG,
+            backoff: FIRST_BACKOFF,
+            truncated: false,
+            reconnects: 0,
+            seen: SeenIds::default(),
+            notes,
+        }
+    }
+
     /// Starts from a cursor kept earlier (see [`EventStream::cursor`]).
     pub fn from_cursor(mut self, cursor: impl Into<String>) -> Self {
         self.params.cursor = Some(cursor.into());
@@ -144,43 +186,63 @@ impl<'a> EventStream<'a> {
     /// be called again.
     pub async fn next(&mut self) -> Result<EventOccurrence, PeerError> {
         loop {
-            if self.open.is_none() {
-                self.open = Some(self.start());
+            if let Some(event) = self.early.pop_front() {
+                return Ok(event);
             }
-            let Some(open) = self.open.as_mut() else {
-                continue;
-            };
-            let silence = tokio::time::sleep(self.watchdog);
-            tokio::select! {
-                note = self.notes.recv() => match note {
-                    Ok(note) => {
-                        if let Some(event) = self.take(&note)? {
-                            return Ok(event);
-                        }
-                    }
-                    // Missed notifications: reopen from the last cursor rather than skip.
-                    Err(RecvError::Lagged(_)) => self.reopen(Duration::ZERO).await,
-                    Err(RecvError::Closed) => return Err(PeerError::Closed),
-                },
-                answer = &mut open.answer => match answer {
-                    Err(PeerError::Remote(e)) => {
-                        self.open = None;
-                        return Err(PeerError::Remote(e));
-                    }
-                    Err(PeerError::Closed) => return Err(PeerError::Closed),
-                    // Ended by the server, or the request failed: reopen after a pause.
-                    _ => {
-                        let pause = self.backoff;
-                        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
-                        self.reopen(pause).await;
-                    }
-                },
-                () = silence => {
-                    tracing::debug!(name = %self.params.name, "event stream silent, reopening");
-                    self.reopen(Duration::ZERO).await;
-                }
+            if let Some(event) = self.step().await? {
+                return Ok(event);
             }
         }
+    }
+
+    /// Opens the stream and waits for the server's `active` notification, which fixes where
+    /// the stream starts (its cursor, when the type has replay). Occurrences arriving
+    /// meanwhile are kept for [`EventStream::next`].
+    pub(super) async fn started(&mut self) -> Result<(), PeerError> {
+        while !self.active {
+            if let Some(event) = self.step().await? {
+                self.early.push_back(event);
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for one notification of the stream, its end or its silence; answers the
+    /// occurrence it delivered, if any.
+    async fn step(&mut self) -> Result<Option<EventOccurrence>, PeerError> {
+        if self.open.is_none() {
+            self.open = Some(self.start());
+        }
+        let Some(open) = self.open.as_mut() else {
+            return Ok(None);
+        };
+        let silence = tokio::time::sleep(self.watchdog);
+        tokio::select! {
+            note = self.notes.recv() => match note {
+                Ok(note) => return self.take(&note),
+                // Missed notifications: reopen from the last cursor rather than skip.
+                Err(RecvError::Lagged(_)) => self.reopen(Duration::ZERO).await,
+                Err(RecvError::Closed) => return Err(PeerError::Closed),
+            },
+            answer = &mut open.answer => match answer {
+                Err(PeerError::Remote(e)) => {
+                    self.open = None;
+                    return Err(PeerError::Remote(e));
+                }
+                Err(PeerError::Closed) => return Err(PeerError::Closed),
+                // Ended by the server, or the request failed: reopen after a pause.
+                _ => {
+                    let pause = self.backoff;
+                    self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+                    self.reopen(pause).await;
+                }
+            },
+            () = silence => {
+                tracing::debug!(name = %self.params.name, "event stream silent, reopening");
+                self.reopen(Duration::ZERO).await;
+            }
+        }
+        Ok(None)
     }
 
     /// Opens an `events/stream` request from the current cursor.
@@ -193,7 +255,7 @@ impl<'a> EventStream<'a> {
             id: Some(id.clone()),
             ..Default::default()
         };
-        let client = self.client;
+        let client = self.client.clone();
         let params = self.params.clone();
         let answer: Pending<'a> =
             Box::pin(async move { client.call(EVENTS_STREAM, &params, options).await });
@@ -224,6 +286,7 @@ impl<'a> EventStream<'a> {
         match note.method.as_str() {
             NOTIFICATIONS_EVENTS_ACTIVE => {
                 let active: EventsActiveNotificationParams = parse(params)?;
+                self.active = true;
                 self.truncated |= active.truncated;
                 self.keep(active.cursor);
                 self.backoff = FIRST_BACKOFF;

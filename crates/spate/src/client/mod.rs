@@ -13,6 +13,12 @@
 //! `subscriptions/listen` stream; and a client that declares the tasks extension
 //! ([`ClientBuilder::tasks`]) follows a call the server runs as a task to its end.
 //!
+//! **Events.** [`Client::subscribe_events`] opens an [`EventSubscription`] to an event type
+//! over webhook, push or poll (whichever the server offers and the client can receive),
+//! resuming from a [`CursorStore`]; [`EventPoller`], [`EventStream`] and
+//! [`Client::keep_webhook`] are the single-mode pieces. (Not to be confused with
+//! [`Subscription`], the `subscriptions/listen` stream.)
+//!
 //! ```no_run
 //! use spate::client::{Client, EraChoice};
 //! use spate::transport::stdio::StdioCommand;
@@ -34,8 +40,10 @@
 mod calls;
 mod connect;
 mod connection;
+mod cursor_store;
 mod era;
 mod event_stream;
+mod event_subscription;
 mod events;
 mod handlers;
 mod inbound;
@@ -44,6 +52,7 @@ mod listen;
 mod result_cache;
 mod stamp;
 mod task_follow;
+mod webhook_inbox;
 mod webhooks;
 
 use std::sync::Arc;
@@ -56,11 +65,19 @@ use tokio::sync::broadcast;
 pub use calls::CallOptions;
 pub use connect::{ClientBuilder, ConnectError};
 pub use connection::Connection;
+pub use cursor_store::{
+    CursorStore, CursorStoreError, FileCursorStore, MemoryCursorStore, cursor_key,
+};
 pub use era::{EraChoice, EraMemory};
 pub use event_stream::EventStream;
+pub use event_subscription::{
+    EventSubscription, EventSubscriptionBuilder, SubscriptionError, SubscriptionItem,
+    SubscriptionMode,
+};
 pub use events::EventPoller;
 pub use handlers::ClientHandlers;
 pub use listen::{ListenOutcome, Subscription, SubscriptionEvent};
+pub use webhook_inbox::{InboxItem, InboxRegistration, WebhookInbox};
 pub use webhooks::{KeeperStatus, WebhookBinding, WebhookKeeper};
 
 use crate::engine::{PeerError, PeerHandle};

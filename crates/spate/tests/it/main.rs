@@ -13,6 +13,7 @@ mod client_modern_spate;
 mod client_modern_wire;
 mod client_process;
 mod engine;
+mod event_subscription;
 mod events;
 mod http_client_session;
 mod http_client_sse;

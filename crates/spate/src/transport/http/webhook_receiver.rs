@@ -78,6 +78,11 @@ use crate::events::verification::answer_challenge;
 use crate::events::{SignatureVerifier, WebhookHeaders, WebhookSecret};
 use crate::mutex::lock;
 
+#[cfg(feature = "client")]
+mod inbox;
+#[cfg(feature = "client")]
+pub use inbox::ReceiverInbox;
+
 /// Random bytes in a registration's path token.
 const TOKEN_BYTES: usize = 24;
 
