@@ -91,7 +91,10 @@ impl Client {
 }
 
 /// One push subscription, as a stream of occurrences that survives silent or dropped
-/// streams (see the [module](self) documentation).
+/// streams: it keeps the cursor of every `active`, `event` and `heartbeat`
+/// notification, and when the stream falls silent longer than its watchdog or ends without
+/// being asked to, cancels it and opens another from that cursor; an occurrence whose
+/// `eventId` it handed out recently is dropped.
 pub struct EventStream<'a> {
     client: ClientRef<'a>,
     params: StreamEventsRequestParams,
