@@ -71,42 +71,42 @@ pub fn server(config: ServerConfig) -> Server {
         None,
         config,
     )
-        .tool(
-            "echo",
-            "Echo the text back",
-            |Args(Echo { text }): Args<Echo>| async move { Ok(text) },
-        )
-        .tool(
-            "calculate",
-            "Add two numbers",
-            |Args(Calculate { a, b }): Args<Calculate>| async move { Ok((a + b).to_string()) },
-        )
-        .tool("bump", "Send k progress notifications, then return k", bump)
-        .tool(
-            "touch",
-            "Announce an update of bench://tick to every subscriber",
-            |ctx: Context, Args(Touch {}): Args<Touch>| async move {
-                ctx.server().resource_updated(TICK);
-                Ok("ok")
-            },
-        )
-        .tool(
-            "emit",
-            "Emit count occurrences of bench.tick numbered from n",
-            emit,
-        )
-        .event(EventEntry::unfiltered::<Tick>(
-            EVENT,
-            "A tick of the benchmark",
-        ))
-        .resource(ResourceEntry::text(
-            Resource {
-                uri: TICK.into(),
-                name: "tick".into(),
-                ..Default::default()
-            },
-            "tick",
-        ))
+    .tool(
+        "echo",
+        "Echo the text back",
+        |Args(Echo { text }): Args<Echo>| async move { Ok(text) },
+    )
+    .tool(
+        "calculate",
+        "Add two numbers",
+        |Args(Calculate { a, b }): Args<Calculate>| async move { Ok((a + b).to_string()) },
+    )
+    .tool("bump", "Send k progress notifications, then return k", bump)
+    .tool(
+        "touch",
+        "Announce an update of bench://tick to every subscriber",
+        |ctx: Context, Args(Touch {}): Args<Touch>| async move {
+            ctx.server().resource_updated(TICK);
+            Ok("ok")
+        },
+    )
+    .tool(
+        "emit",
+        "Emit count occurrences of bench.tick numbered from n",
+        emit,
+    )
+    .event(EventEntry::unfiltered::<Tick>(
+        EVENT,
+        "A tick of the benchmark",
+    ))
+    .resource(ResourceEntry::text(
+        Resource {
+            uri: TICK.into(),
+            name: "tick".into(),
+            ..Default::default()
+        },
+        "tick",
+    ))
 }
 
 async fn bump(ctx: Context, Args(Bump { k, pad }): Args<Bump>) -> Result<String, ToolError> {
@@ -126,7 +126,7 @@ async fn emit(ctx: Context, Args(Emit { n, count }): Args<Emit>) -> Result<Strin
         server
             .emit(EVENT, &Tick { n }, None)
             .await
-            .map_err(|e| ToolError::failed(e))?;
+            .map_err(ToolError::failed)?;
     }
     Ok((n + count - 1).to_string())
 }
