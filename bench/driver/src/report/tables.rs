@@ -337,11 +337,11 @@ fn webhooks(groups: &[Group]) -> String {
 
 fn polls(groups: &[Group]) -> String {
     let mut s = String::from(
-        "| contestant | pollers | polls/s | server CPU-µs/poll | server CPU % | poll p50 / p99 µs | events emitted per s | events per poll | errors |\n|---|---|---|---|---|---|---|---|---|\n",
+        "| contestant | pollers | polls/s | server CPU-µs/poll | server CPU % | poll p50 / p99 µs | events emitted per s | events per poll | server CPU-µs per event received | errors |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for g in groups {
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} / {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} |\n",
             label(g.who),
             opt(g.metric("pollers")),
             spread(g.spread(|c| Some(c.throughput))),
@@ -351,6 +351,7 @@ fn polls(groups: &[Group]) -> String {
             opt(g.spread(|c| Some(c.lat.p99)).map(|s| s.median)),
             opt(g.metric("emit_rate")),
             opt(g.metric("events_per_poll_measured")),
+            opt(g.metric("cpu_us_per_event")),
             errors(g),
         ));
     }
