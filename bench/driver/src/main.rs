@@ -4,6 +4,7 @@
 //! bench-driver matrix --spate target/release/bench-server [--rmcp …] [--ceiling …] \
 //!     [--node node --ts-dir DIR] [--python PY --py-server server.py] --out bench
 //! bench-driver matrix --smoke --spate target/debug/bench-server --out target/bench/smoke
+//! bench-driver matrix --spate … --contestants spate --workloads W4,W7,W8,W9 --merge --out bench
 //! bench-driver report --results bench/results/results.json --out bench
 //! ```
 
@@ -13,6 +14,7 @@ mod machine;
 mod matrix;
 mod mcp;
 mod proc;
+mod receiver;
 mod report;
 mod sse;
 mod stats;
@@ -60,7 +62,7 @@ struct MatrixArgs {
     /// Contestants to run (spate,rmcp,ts,python,ceiling); default: all that are given.
     #[arg(long, value_delimiter = ',')]
     contestants: Vec<String>,
-    /// Workloads to run (W1,…,W6,storm); default: all.
+    /// Workloads to run (W1,…,W9,storm); default: all.
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Only the variants whose description contains this text.
@@ -75,9 +77,14 @@ struct MatrixArgs {
     /// Repetitions of every run.
     #[arg(long, default_value_t = 3)]
     reps: u32,
-    /// W4 subscribers.
+    /// W4 and W7 subscribers.
     #[arg(long)]
     fanout_n: Option<usize>,
+    /// Keep the cells of the results.json already under `--out` that this run does not
+    /// produce again (same workload, variant and contestant), so a partial run adds to the
+    /// report instead of replacing it; the report says which run each table's rows are from.
+    #[arg(long)]
+    merge: bool,
     /// `bench-server` (Spate).
     #[arg(long)]
     spate: PathBuf,
@@ -207,12 +214,22 @@ fn matrix_main(args: MatrixArgs) -> std::process::ExitCode {
         }
     }
     machine.finish();
-    let results = report::Results {
+    for cell in &mut cells {
+        cell.run = Some(machine.started.clone());
+    }
+    let mut results = report::Results {
         machine,
         plan,
         smoke: args.smoke,
         cells,
+        earlier: Vec::new(),
     };
+    if args.merge {
+        if let Err(e) = report::merge_earlier(&mut results, &args.out) {
+            eprintln!("bench-driver: merging the earlier results: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
     if let Err(e) = report::write(&results, &args.out) {
         eprintln!("bench-driver: writing the report: {e}");
         return std::process::ExitCode::FAILURE;

@@ -11,7 +11,7 @@ use crate::mcp::Target;
 use crate::proc::Probe;
 use crate::stats::Percentiles;
 use crate::workloads::steady::{Op, Pace};
-use crate::workloads::{Ctx, Outcome, fanout, memory, resume, steady};
+use crate::workloads::{Ctx, Outcome, fanout, memory, poll, resume, steady, webhook};
 
 /// What one run does.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,8 +22,9 @@ pub enum Job {
         connections: usize,
         pace: Pace,
     },
-    /// W4.
+    /// W4 (resource updates) and W7 (events on `events/stream`).
     Fanout {
+        feed: fanout::Feed,
         style: fanout::Style,
         n: usize,
         rounds: u32,
@@ -34,12 +35,21 @@ pub enum Job {
     Replay { m: u32, pad: usize, trials: u32 },
     /// The reconnect storm.
     Storm { r: usize, m: u32, pad: usize },
+    /// W8: webhook deliveries to `subs` subscriptions, `light` events one at a time, then a
+    /// burst of `burst`.
+    Webhook { subs: usize, light: u64, burst: u64 },
+    /// W9: `pollers` pollers while `rate` events per second are emitted.
+    Poll {
+        pollers: usize,
+        rate: f64,
+        pace: poll::Pace,
+    },
 }
 
 /// One row group of the report: a workload variant and who runs it.
 #[derive(Debug, Clone)]
 pub struct Spec {
-    /// `W1` … `W6`, `storm`.
+    /// `W1` … `W9`, `storm`.
     pub workload: &'static str,
     /// What varies, e.g. `echo, JSON answers, c=32`.
     pub variant: String,
@@ -80,6 +90,9 @@ pub struct Cell {
     pub lat: Percentiles,
     /// Workload-specific figures.
     pub metrics: BTreeMap<String, f64>,
+    /// The run it belongs to (its start time), where results of several runs are merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
 }
 
 /// Sizes and durations of a run of the matrix.
@@ -109,6 +122,40 @@ pub struct Plan {
     pub open_rate: f64,
     /// Connections of the c=32 cells (fewer in smoke runs).
     pub many: usize,
+    /// Sizes of the events workloads W7–W9 (absent from results written before them).
+    #[serde(default)]
+    pub events: EventsPlan,
+}
+
+/// Sizes of the events workloads (W7 uses `fanout_n` and `fanout_rounds` as W4 does).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventsPlan {
+    /// W8: the subscription counts, one variant each.
+    pub webhook_subs: Vec<usize>,
+    /// W8: events emitted one at a time (light load).
+    pub webhook_light: u64,
+    /// W8: deliveries of the burst (events = this ÷ subscriptions).
+    pub webhook_burst: u64,
+    /// W9: pollers.
+    pub pollers: usize,
+    /// W9: events emitted per second while they poll.
+    pub poll_rate: f64,
+    /// W9: the interval of the paced variant, milliseconds.
+    pub poll_every_ms: u64,
+}
+
+impl Default for EventsPlan {
+    /// The full run's sizes.
+    fn default() -> Self {
+        Self {
+            webhook_subs: vec![1, 100],
+            webhook_light: 200,
+            webhook_burst: 20_000,
+            pollers: 1_000,
+            poll_rate: 100.0,
+            poll_every_ms: 1_000,
+        }
+    }
 }
 
 impl Plan {
@@ -127,6 +174,7 @@ impl Plan {
             storm_pad: 100,
             open_rate: 1_000.0,
             many: 32,
+            events: EventsPlan::default(),
         }
     }
 
@@ -147,6 +195,14 @@ impl Plan {
             storm_pad: 4_000,
             open_rate: 200.0,
             many: 4,
+            events: EventsPlan {
+                webhook_subs: vec![1, 5],
+                webhook_light: 10,
+                webhook_burst: 200,
+                pollers: 20,
+                poll_rate: 100.0,
+                poll_every_ms: 100,
+            },
         }
     }
 
@@ -202,6 +258,7 @@ impl Plan {
             variant: format!("fan-out to {} GET streams (legacy)", self.fanout_n),
             mode: "json",
             job: Job::Fanout {
+                feed: fanout::Feed::Resource,
                 style: fanout::Style::Legacy,
                 n: self.fanout_n,
                 rounds: self.fanout_rounds,
@@ -216,12 +273,35 @@ impl Plan {
             ),
             mode: "json",
             job: Job::Fanout {
+                feed: fanout::Feed::Resource,
                 style: fanout::Style::Modern,
                 n: self.fanout_n,
                 rounds: self.fanout_rounds,
             },
             who: vec![Spate, Ceiling],
         });
+        // W7 beside W4: the same fan-out over events/stream (Spate only: no other
+        // contestant serves the events extension).
+        for (style, label) in [
+            (fanout::Style::Legacy, "2025-11-25 sessions"),
+            (fanout::Style::Modern, "stateless 2026-07-28"),
+        ] {
+            specs.push(Spec {
+                workload: "W7",
+                variant: format!(
+                    "events/stream fan-out to {} streams ({label})",
+                    self.fanout_n
+                ),
+                mode: "json",
+                job: Job::Fanout {
+                    feed: fanout::Feed::Events,
+                    style,
+                    n: self.fanout_n,
+                    rounds: self.fanout_rounds,
+                },
+                who: vec![Spate],
+            });
+        }
         specs.push(Spec {
             workload: "W5",
             variant: format!(
@@ -264,6 +344,46 @@ impl Plan {
             },
             who: vec![Spate, Rmcp, Ts],
         });
+        let e = &self.events;
+        for &subs in &e.webhook_subs {
+            let burst = (e.webhook_burst / subs.max(1) as u64).max(1);
+            specs.push(Spec {
+                workload: "W8",
+                variant: format!(
+                    "webhooks to {subs} subscription(s): {} events one at a time, then a burst of {burst}",
+                    e.webhook_light
+                ),
+                mode: "json",
+                job: Job::Webhook {
+                    subs,
+                    light: e.webhook_light,
+                    burst,
+                },
+                who: vec![Spate],
+            });
+        }
+        for (pace, label) in [
+            (poll::Pace::Closed, "closed loop".to_owned()),
+            (
+                poll::Pace::Every(Duration::from_millis(e.poll_every_ms)),
+                format!("each every {} ms", e.poll_every_ms),
+            ),
+        ] {
+            specs.push(Spec {
+                workload: "W9",
+                variant: format!(
+                    "{} pollers, {label}, {} events/s emitted",
+                    e.pollers, e.poll_rate
+                ),
+                mode: "json",
+                job: Job::Poll {
+                    pollers: e.pollers,
+                    rate: e.poll_rate,
+                    pace,
+                },
+                who: vec![Spate],
+            });
+        }
         specs
     }
 }
@@ -320,6 +440,7 @@ pub async fn run_one(programs: &Programs, plan: &Plan, spec: &Spec, who: Who, re
         cpu_pct: out.cpu_ns as f64 / 1e9 / secs * 100.0,
         lat: out.lat.summary(),
         metrics: out.metrics,
+        run: None,
     }
 }
 
@@ -330,9 +451,20 @@ async fn job(ctx: &Ctx, job: Job) -> Outcome {
             connections,
             pace,
         } => steady::run(ctx, op, connections, pace).await,
-        Job::Fanout { style, n, rounds } => fanout::run(ctx, style, n, rounds).await,
+        Job::Fanout {
+            feed,
+            style,
+            n,
+            rounds,
+        } => fanout::run(ctx, feed, style, n, rounds).await,
         Job::Memory { n } => memory::run(ctx, n).await,
         Job::Replay { m, pad, trials } => resume::replay(ctx, m, pad, trials).await,
         Job::Storm { r, m, pad } => resume::storm(ctx, r, m, pad).await,
+        Job::Webhook { subs, light, burst } => webhook::run(ctx, subs, light, burst).await,
+        Job::Poll {
+            pollers,
+            rate,
+            pace,
+        } => poll::run(ctx, pollers, rate, pace).await,
     }
 }

@@ -22,6 +22,8 @@ pub const VERSION: &str = "2025-11-25";
 pub const MODERN: &str = "2026-07-28";
 /// The resource `touch` announces.
 pub const TICK: &str = "bench://tick";
+/// The `_meta` of a stateless 2026-07-28 request (a JSON member, without braces).
+pub const MODERN_META: &str = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"spate-bench-driver","version":"1"}}"#;
 
 /// Where the server is.
 #[derive(Debug, Clone)]
@@ -326,22 +328,40 @@ impl Client {
     /// its acknowledgement.
     pub async fn listen(&mut self) -> Result<()> {
         let id = self.id();
-        let body = format!(
-            r#"{{"jsonrpc":"2.0","id":{id},"method":"subscriptions/listen","params":{{"notifications":{{"resourceSubscriptions":["{TICK}"]}},"_meta":{{"io.modelcontextprotocol/protocolVersion":"{MODERN}","io.modelcontextprotocol/clientCapabilities":{{}},"io.modelcontextprotocol/clientInfo":{{"name":"spate-bench-driver","version":"1"}}}}}}}}"#
-        );
-        let head = self
-            .post(
-                body.as_bytes(),
-                &[
-                    ("MCP-Protocol-Version", MODERN),
-                    ("Mcp-Method", "subscriptions/listen"),
-                ],
-            )
+        let params =
+            format!(r#"{{"notifications":{{"resourceSubscriptions":["{TICK}"]}},{MODERN_META}}}"#);
+        self.open_request_stream("subscriptions/listen", id, &params, true)
             .await?;
+        let ack = self.next_event().await?.ok_or("listen stream ended")?;
+        if !contains(&ack.data, b"notifications/subscriptions/acknowledged") {
+            return Err("listen stream did not start with its acknowledgement".into());
+        }
+        Ok(())
+    }
+
+    /// POSTs a request whose answer is a long-lived SSE stream (`subscriptions/listen`,
+    /// `events/stream`) — stateless 2026-07-28 (`modern`, `params` must carry
+    /// [`MODERN_META`]) or on this connection's session — and checks that a stream began;
+    /// read it with [`Client::next_event`].
+    pub async fn open_request_stream(
+        &mut self,
+        method: &str,
+        id: u64,
+        params: &str,
+        modern: bool,
+    ) -> Result<()> {
+        let body =
+            format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{params}}}"#);
+        let extra: &[(&str, &str)] = if modern {
+            &[("MCP-Protocol-Version", MODERN), ("Mcp-Method", method)]
+        } else {
+            &[]
+        };
+        let head = self.post(body.as_bytes(), extra).await?;
         if head.status != 200 || head.kind != Kind::Sse {
             let body = self.conn.body().await.unwrap_or_default();
             return Err(format!(
-                "listen answered {}: {}",
+                "{method} answered {}: {}",
                 head.status,
                 String::from_utf8_lossy(&body)
             )
@@ -349,11 +369,21 @@ impl Client {
         }
         self.parser = sse::Parser::default();
         self.body.clear();
-        let ack = self.next_event().await?.ok_or("listen stream ended")?;
-        if !contains(&ack.data, b"notifications/subscriptions/acknowledged") {
-            return Err("listen stream did not start with its acknowledgement".into());
-        }
         Ok(())
+    }
+
+    /// A request on the session; the JSON-RPC `result`, or an error for an error response.
+    pub async fn request(&mut self, method: &str, params: &str) -> Result<Vec<u8>> {
+        let id = self.id();
+        let body =
+            format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{params}}}"#);
+        let (_, reply) = self.exchange(body.as_bytes(), id, None, &[]).await?;
+        let msg: Msg = serde_json::from_slice(&reply.response)?;
+        match (msg.result, msg.error) {
+            (Some(result), None) => Ok(result.get().as_bytes().to_vec()),
+            (_, Some(e)) => Err(format!("{method} failed: {}", e.get()).into()),
+            _ => Err(format!("{method}: neither result nor error").into()),
+        }
     }
 
     /// The next event of the open stream; `None` when it ends.

@@ -1,6 +1,7 @@
 //! Spate serving the benchmark tool surface (`echo`, `calculate`, `bump`, `touch`, resource
 //! `bench://tick`) over Streamable HTTP, as the load driver in `bench/driver` expects of every
-//! contestant.
+//! contestant, plus the event type `bench.tick` and its `emit` tool (W7–W9), with webhooks
+//! allowed to reach plain-http loopback receivers for unauthenticated subscribers.
 //!
 //! ```text
 //! bench-server --listen 127.0.0.1:8080 --mode json --workers 1
@@ -12,7 +13,12 @@ mod surface;
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use clap::{Parser, ValueEnum};
+use spate::server::ServerConfig;
+use spate::store::event_history::MemoryEventHistory;
+use spate::transport::http::client::webhook_sender::{HttpWebhookSender, WebhookSenderConfig};
 use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
 
 /// How a POSTed request is answered.
@@ -66,7 +72,25 @@ async fn serve(cli: Cli) -> std::io::Result<()> {
     config.max_stateless_requests = surface::MAX_SESSIONS;
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
     eprintln!("bench-server listening on {}", listener.local_addr()?);
-    McpHttp::new(surface::server(), config)
+    McpHttp::new(surface::server(events_config()?), config)
         .serve(listener)
         .await
+}
+
+/// The events settings: a history deep enough for the workloads, and webhooks delivered by
+/// the real HTTP sender to the driver's plain-http receiver on 127.0.0.1, subscribed to
+/// without authentication (the principal `bench`).
+fn events_config() -> std::io::Result<ServerConfig> {
+    let mut sender = WebhookSenderConfig::default();
+    sender.policy.allow_loopback = true;
+    sender.allow_http_loopback = true;
+    let sender = HttpWebhookSender::new(sender).map_err(std::io::Error::other)?;
+    let mut config = ServerConfig::default();
+    config.events.history = Arc::new(MemoryEventHistory::new(surface::HISTORY));
+    let webhooks = &mut config.events.webhooks;
+    webhooks.sender = Some(Arc::new(sender));
+    webhooks.anonymous_principal = Some("bench".into());
+    webhooks.max_subscriptions = surface::MAX_WEBHOOKS;
+    webhooks.max_per_principal = surface::MAX_WEBHOOKS;
+    Ok(config)
 }

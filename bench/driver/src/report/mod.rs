@@ -26,6 +26,9 @@ pub struct Results {
     pub smoke: bool,
     /// Every run.
     pub cells: Vec<Cell>,
+    /// Earlier runs some cells were kept from (`matrix --merge`), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<Machine>,
 }
 
 /// The runs of one workload variant by one contestant, summarised over repetitions.
@@ -130,6 +133,53 @@ pub fn write(results: &Results, out: &Path) -> Result<()> {
     render(results, out)
 }
 
+/// The order of workloads in the report: the events fan-out (W7) beside the resource
+/// fan-out (W4) it is compared with, the other events workloads last.
+const ORDER: [&str; 10] = [
+    "W1", "W2", "W3", "W4", "W7", "W5", "W6", "storm", "W8", "W9",
+];
+
+/// Adds to `results` the cells of the `results/results.json` under `out` that it does not
+/// hold again (same workload, variant and contestant), each tagged with its run, and puts
+/// every cell in report order.
+pub fn merge_earlier(results: &mut Results, out: &Path) -> Result<()> {
+    let path = out.join("results/results.json");
+    let earlier: Results = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    let fresh = |c: &Cell| {
+        results
+            .cells
+            .iter()
+            .any(|n| n.workload == c.workload && n.variant == c.variant && n.who == c.who)
+    };
+    let mut kept: Vec<Cell> = earlier
+        .cells
+        .iter()
+        .filter(|c| !fresh(c))
+        .cloned()
+        .map(|mut c| {
+            c.run.get_or_insert_with(|| earlier.machine.started.clone());
+            c
+        })
+        .collect();
+    if kept.is_empty() {
+        return Ok(());
+    }
+    let mut runs = earlier.earlier;
+    if kept
+        .iter()
+        .any(|c| c.run.as_deref() == Some(&earlier.machine.started))
+    {
+        runs.push(earlier.machine);
+    }
+    runs.retain(|m| kept.iter().any(|c| c.run.as_deref() == Some(&m.started)));
+    results.earlier = runs;
+    kept.append(&mut results.cells);
+    let rank = |w: &str| ORDER.iter().position(|o| *o == w).unwrap_or(ORDER.len());
+    kept.sort_by_key(|c| rank(&c.workload));
+    results.cells = kept;
+    Ok(())
+}
+
 /// Reads a results file and writes the report again.
 pub fn rewrite(results: &Path, out: &Path) -> Result<()> {
     let results: Results = serde_json::from_str(&std::fs::read_to_string(results)?)?;
@@ -191,6 +241,21 @@ fn header(r: &Results) -> String {
     }
     if let Some(note) = &m.note {
         s.push_str(&format!("- {note}\n"));
+    }
+    for e in &r.earlier {
+        s.push_str(&format!(
+            "- rows kept from an earlier run (`matrix --merge`): {} to {}{}{}; a table whose rows come from more than one run says so\n",
+            e.started,
+            e.finished,
+            e.commit
+                .as_ref()
+                .map(|c| format!(", commit `{c}`"))
+                .unwrap_or_default(),
+            e.note
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
+        ));
     }
     s.push_str("\n![throughput and p99 latency](results/chart.svg)\n\n");
     s

@@ -17,6 +17,9 @@ pub fn label(who: Who) -> &'static str {
 /// Why a contestant has no row in a workload.
 fn not_run(workload: &str, variant: &str, who: Who) -> Option<&'static str> {
     match (workload, who) {
+        ("W7" | "W8" | "W9", _) => Some(
+            "no other contestant serves the events extension (SEP-3415), so the events workloads run on Spate only",
+        ),
         ("W1" | "W4" | "W5", Who::Ceiling) => None,
         (_, Who::Ceiling) => Some(
             "the ceiling only answers `tools/call echo`, fans one event out to bare streams (W4) and holds idle ones (W5)",
@@ -85,26 +88,71 @@ pub fn all(r: &Results) -> String {
         let groups = r.groups(workload, variant);
         s.push_str(&match workload {
             "W1" | "W2" | "W3" => steady(r, workload, variant, &groups),
-            "W4" => fanout(&groups),
+            "W4" | "W7" => fanout(&groups),
+            "W8" => webhooks(&groups),
+            "W9" => polls(&groups),
             "W5" => memory(&groups),
             "W6" => replay(&groups),
             _ => storm(&groups),
         });
+        s.push_str(&provenance(r, &groups));
         for g in groups.iter().filter(|g| g.errors() > 0) {
             if let Some(cause) = known_cause(workload, g.who) {
                 s.push_str(&format!("- {} failed: {cause}\n", label(g.who)));
             }
         }
+        // Contestants left out for the same reason share one line.
+        let mut absent: Vec<(&str, Vec<&str>)> = Vec::new();
         for who in Who::ALL {
             if groups.iter().all(|g| g.who != who) {
                 if let Some(why) = not_run(workload, variant, who) {
-                    s.push_str(&format!("- {}: n/a — {why}\n", label(who)));
+                    match absent.iter_mut().find(|(w, _)| *w == why) {
+                        Some((_, names)) => names.push(label(who)),
+                        None => absent.push((why, vec![label(who)])),
+                    }
                 }
             }
+        }
+        for (why, names) in absent {
+            s.push_str(&format!("- {}: n/a — {why}\n", names.join(", ")));
         }
         s.push('\n');
     }
     s
+}
+
+/// Where a table's rows come from, when not (all) from this run (`matrix --merge`).
+fn provenance(r: &Results, groups: &[Group]) -> String {
+    let current = r.machine.started.as_str();
+    let mut runs: Vec<(&str, Vec<&str>)> = Vec::new();
+    for g in groups {
+        for c in &g.cells {
+            let run = c.run.as_deref().unwrap_or(current);
+            match runs.iter_mut().find(|(r, _)| *r == run) {
+                Some((_, who)) if who.contains(&label(g.who)) => {}
+                Some((_, who)) => who.push(label(g.who)),
+                None => runs.push((run, vec![label(g.who)])),
+            }
+        }
+    }
+    match runs.as_slice() {
+        [] => String::new(),
+        [(run, _)] if *run == current => String::new(),
+        [(run, _)] => format!("- rows from the earlier run started {run}\n"),
+        _ => {
+            let parts: Vec<String> = runs
+                .iter()
+                .map(|(run, who)| {
+                    let this = if *run == current { " (this run)" } else { "" };
+                    format!("{} from the run started {run}{this}", who.join(", "))
+                })
+                .collect();
+            format!(
+                "- rows from more than one run: {}; the machine moves by up to 1.5× between runs, so compare across them with care\n",
+                parts.join("; ")
+            )
+        }
+    }
 }
 
 fn ratio(a: Option<f64>, b: Option<f64>) -> String {
@@ -256,6 +304,54 @@ fn storm(groups: &[Group]) -> String {
             opt(g.spread(|c| Some(c.lat.p99)).map(|s| s.median)),
             opt(g.metric("echo_p99_calm_us")),
             opt(g.metric("echo_p99_storm_us")),
+            errors(g),
+        ));
+    }
+    s
+}
+
+fn webhooks(groups: &[Group]) -> String {
+    let mut s = String::from(
+        "| contestant | subscriptions | light load: emit → receiver p50 / p99 ms | light load: server CPU-µs/delivery | burst: deliveries/s | burst: deliveries per server CPU-s | burst: server CPU-µs/delivery | burst: p50 / last ms | lost | duplicated | errors |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for g in groups {
+        s.push_str(&format!(
+            "| {} | {} | {} / {} | {} | {} | {} | {} | {} / {} | {} | {} | {} |\n",
+            label(g.who),
+            opt(g.metric("subscriptions")),
+            spread(g.spread(|c| Some(c.lat.p50 / 1000.0))),
+            opt(g.spread(|c| Some(c.lat.p99 / 1000.0)).map(|s| s.median)),
+            spread(g.spread(|c| c.metrics.get("light_cpu_us_per_delivery").copied())),
+            spread(g.spread(|c| Some(c.throughput))),
+            spread(g.spread(|c| c.metrics.get("deliveries_per_cpu_s").copied())),
+            spread(g.spread(|c| Some(c.cpu_us_per_op))),
+            opt(g.metric("burst_p50_ms")),
+            opt(g.metric("burst_last_ms")),
+            opt(g.metric("lost")),
+            opt(g.metric("duplicated")),
+            errors(g),
+        ));
+    }
+    s
+}
+
+fn polls(groups: &[Group]) -> String {
+    let mut s = String::from(
+        "| contestant | pollers | polls/s | server CPU-µs/poll | server CPU % | poll p50 / p99 µs | events emitted per s | events per poll | server CPU-µs per event received | errors |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for g in groups {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} / {} | {} | {} | {} | {} |\n",
+            label(g.who),
+            opt(g.metric("pollers")),
+            spread(g.spread(|c| Some(c.throughput))),
+            spread(g.spread(|c| Some(c.cpu_us_per_op))),
+            spread(g.spread(|c| Some(c.cpu_pct))),
+            opt(g.spread(|c| Some(c.lat.p50)).map(|s| s.median)),
+            opt(g.spread(|c| Some(c.lat.p99)).map(|s| s.median)),
+            opt(g.metric("emit_rate")),
+            opt(g.metric("events_per_poll_measured")),
+            opt(g.metric("cpu_us_per_event")),
             errors(g),
         ));
     }

@@ -2,15 +2,25 @@
 //! `resources/subscribe` (legacy), or a 2026-07-28 `subscriptions/listen` stream (modern).
 //! A control session calls `touch` once per round; the one `bench://tick` update must reach
 //! every subscriber exactly once. Latency runs from the `touch` POST to each delivery.
+//!
+//! W7 is the same measurement over the events extension: each subscriber holds one
+//! `events/stream` request for `bench.tick` (on its own 2025 session, or stateless
+//! 2026-07-28), and each round's `emit {n: round}` must reach every subscriber exactly once
+//! as `notifications/events/event` with that `n`, tagged with its own subscription id.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
+
 use super::{Ctx, Outcome};
 use crate::Result;
-use crate::mcp::{Client, TICK, Target, contains};
+use crate::mcp::{Client, MODERN_META, Msg, TICK, Target, contains, tool_text};
 use crate::stats::Lat;
+
+/// The event type `emit` records (bench-server).
+pub const EVENT: &str = "bench.tick";
 
 /// Which kind of stream the subscribers hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +29,16 @@ pub enum Style {
     Legacy,
     /// One `subscriptions/listen` request per subscriber (2026-07-28, no session).
     Modern,
+}
+
+/// What the subscribers are told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// W4: updates of the resource `bench://tick`, triggered by `touch`.
+    Resource,
+    /// W7: occurrences of the event type `bench.tick` on `events/stream`, triggered by
+    /// `emit {n}`.
+    Events,
 }
 
 /// Subscriber setups in flight at once.
@@ -54,7 +74,7 @@ impl Board {
 }
 
 /// Sets up `n` subscribers, runs `rounds` updates, and checks every delivery.
-pub async fn run(ctx: &Ctx, style: Style, n: usize, rounds: u32) -> Outcome {
+pub async fn run(ctx: &Ctx, feed: Feed, style: Style, n: usize, rounds: u32) -> Outcome {
     let mut out = Outcome::default();
     let board = Arc::new(Board {
         base: Instant::now(),
@@ -75,13 +95,14 @@ pub async fn run(ctx: &Ctx, style: Style, n: usize, rounds: u32) -> Outcome {
         let (target, board, gate) = (ctx.target.clone(), board.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
             let permit = gate.acquire_owned().await;
-            match tokio::time::timeout(Duration::from_secs(30), subscribe(&target, style)).await {
+            let setup = subscribe(&target, feed, style);
+            match tokio::time::timeout(Duration::from_secs(30), setup).await {
                 Err(_) => board.failed("subscriber setup took longer than 30 s"),
                 Ok(Err(e)) => board.failed(format!("subscriber setup: {e}")),
-                Ok(Ok(client)) => {
+                Ok(Ok((client, stream_id))) => {
                     board.ready.fetch_add(1, Ordering::AcqRel);
                     drop(permit);
-                    receive(client, &board).await;
+                    receive(client, feed, stream_id, &board).await;
                 }
             }
         }));
@@ -111,8 +132,8 @@ pub async fn run(ctx: &Ctx, style: Style, n: usize, rounds: u32) -> Outcome {
         board.last_ns.store(0, Ordering::Release);
         board.sent_ns.store(board.now_ns(), Ordering::Release);
         board.round.store(r, Ordering::Release);
-        if let Err(e) = control.call_tool("touch", "{}", None).await {
-            out.fail(format!("touch: {e}"));
+        if let Err(e) = trigger(&mut control, feed, r).await {
+            out.fail(e);
         }
         let round_end = Instant::now() + ROUND_TIMEOUT;
         while board.delivered.load(Ordering::Acquire) < ready && Instant::now() < round_end {
@@ -168,9 +189,34 @@ pub async fn run(ctx: &Ctx, style: Style, n: usize, rounds: u32) -> Outcome {
     out
 }
 
-async fn subscribe(target: &Arc<Target>, style: Style) -> Result<Client> {
-    match style {
-        Style::Legacy => {
+/// Announces round `r`: `touch`, or `emit {n: r}` (which must answer `r`).
+async fn trigger(control: &mut Client, feed: Feed, r: u32) -> Result<()> {
+    match feed {
+        Feed::Resource => {
+            control
+                .call_tool("touch", "{}", None)
+                .await
+                .map_err(|e| format!("touch: {e}"))?;
+        }
+        Feed::Events => {
+            let reply = control
+                .call_tool("emit", &format!(r#"{{"n":{r}}}"#), None)
+                .await
+                .map_err(|e| format!("emit: {e}"))?;
+            let last = tool_text(&reply.response)?;
+            if last != r.to_string() {
+                return Err(format!("emit {r} answered {last:?}").into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A subscriber's client, its stream open, and the id of the request that opened it (the
+/// subscription id of `events/stream`).
+async fn subscribe(target: &Arc<Target>, feed: Feed, style: Style) -> Result<(Client, u64)> {
+    match (feed, style) {
+        (Feed::Resource, Style::Legacy) => {
             let mut c = Client::open(target).await?;
             let id = c.id();
             let body = format!(
@@ -178,17 +224,85 @@ async fn subscribe(target: &Arc<Target>, style: Style) -> Result<Client> {
             );
             c.exchange(body.as_bytes(), id, None, &[]).await?;
             c.open_stream(None).await?;
-            Ok(c)
+            Ok((c, id))
         }
-        Style::Modern => {
+        (Feed::Resource, Style::Modern) => {
             let mut c = Client::connect(target).await?;
             c.listen().await?;
-            Ok(c)
+            Ok((c, 0))
+        }
+        (Feed::Events, _) => {
+            let modern = style == Style::Modern;
+            let mut c = if modern {
+                Client::connect(target).await?
+            } else {
+                Client::open(target).await?
+            };
+            let id = c.id();
+            let meta = if modern {
+                format!(",{MODERN_META}")
+            } else {
+                String::new()
+            };
+            let params = format!(r#"{{"name":"{EVENT}","arguments":{{}}{meta}}}"#);
+            c.open_request_stream("events/stream", id, &params, modern)
+                .await?;
+            // `active` comes first, before anything the stream delivers.
+            loop {
+                let event = c.next_event().await?.ok_or("events/stream ended at once")?;
+                if event.data.is_empty() {
+                    continue; // priming event of a resumable stream
+                }
+                if !contains(&event.data, b"notifications/events/active") {
+                    return Err(
+                        "events/stream did not start with notifications/events/active".into(),
+                    );
+                }
+                return Ok((c, id));
+            }
         }
     }
 }
 
-async fn receive(mut client: Client, board: &Board) {
+/// `params` of `notifications/events/event`, as far as the check needs them.
+#[derive(Deserialize)]
+struct Occurrence {
+    data: Tick,
+    #[serde(rename = "_meta")]
+    meta: Tag,
+}
+
+#[derive(Deserialize)]
+struct Tick {
+    n: u32,
+}
+
+#[derive(Deserialize)]
+struct Tag {
+    #[serde(rename = "io.modelcontextprotocol/subscriptionId")]
+    subscription: u64,
+}
+
+/// The round an event notification announces, checked to be tagged with `stream_id`.
+fn event_round(data: &[u8], stream_id: u64) -> Result<u32> {
+    let msg: Msg = serde_json::from_slice(data)?;
+    let params = msg.params.ok_or("an event without params")?;
+    let o: Occurrence = serde_json::from_str(params.get())?;
+    if o.meta.subscription != stream_id {
+        return Err(format!(
+            "an event tagged with subscription {}, expected {stream_id}",
+            o.meta.subscription
+        )
+        .into());
+    }
+    Ok(o.data.n)
+}
+
+async fn receive(mut client: Client, feed: Feed, stream_id: u64, board: &Board) {
+    let needle: &[u8] = match feed {
+        Feed::Resource => b"notifications/resources/updated",
+        Feed::Events => b"notifications/events/event",
+    };
     let mut seen = 0u32;
     loop {
         let event = match client.next_event().await {
@@ -199,11 +313,28 @@ async fn receive(mut client: Client, board: &Board) {
                 return;
             }
         };
-        if !contains(&event.data, b"notifications/resources/updated") {
+        if !contains(&event.data, needle) {
             continue;
         }
         let now = board.now_ns();
         let round = board.round.load(Ordering::Acquire);
+        if feed == Feed::Events {
+            match event_round(&event.data, stream_id) {
+                Ok(n) if n == round => {}
+                Ok(n) if n == seen => {
+                    board.duplicates.fetch_add(1, Ordering::AcqRel);
+                    continue;
+                }
+                Ok(n) => {
+                    board.failed(format!("event n={n} arrived in round {round}"));
+                    continue;
+                }
+                Err(e) => {
+                    board.failed(format!("event notification: {e}"));
+                    continue;
+                }
+            }
+        }
         if round == seen {
             board.duplicates.fetch_add(1, Ordering::AcqRel);
             continue;

@@ -3,8 +3,10 @@
 
 pub mod fanout;
 pub mod memory;
+pub mod poll;
 pub mod resume;
 pub mod steady;
+pub mod webhook;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
