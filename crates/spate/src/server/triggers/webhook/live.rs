@@ -162,12 +162,12 @@ impl Live {
         true
     }
 
-    /// A delivery succeeded.
-    pub(super) fn succeeded(&self) {
+    /// A delivery succeeded; whether deliveries had been failing until now.
+    pub(super) fn succeeded(&self) -> bool {
         let mut m = lock(&self.mutable);
         m.state.last_delivery_at_ms = Some(now_ms());
-        m.state.failed_since_ms = None;
         m.state.failed_attempts = 0;
+        m.state.failed_since_ms.take().is_some()
     }
 
     /// An attempt failed; suspends delivery when every attempt has failed for

@@ -184,8 +184,11 @@ pub(super) async fn deliver(
         .await;
         match Outcome::of(&result) {
             Outcome::Delivered => {
-                live.succeeded();
-                save(server, live).await;
+                // An event's delivery is stored with the watermark that follows it; a
+                // recovery from failures is stored at once.
+                if live.succeeded() {
+                    save(server, live).await;
+                }
                 return Settled::Delivered;
             }
             Outcome::Refused => {
