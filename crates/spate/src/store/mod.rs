@@ -6,6 +6,7 @@
 //! - [`task_store`]: task records (status, result, questions) polled by `tasks/get`.
 //! - [`event_history`]: the occurrences of each event type (the events extension), which
 //!   every delivery mode reads.
+//! - `sqlite` (feature `sqlite`): the embedded database the durable backends share.
 //! - [`webhook_subscriptions`]: the events extension's webhook subscriptions, their
 //!   delivery progress, and the callbacks principals verified.
 //!
@@ -15,6 +16,8 @@
 
 pub mod event_history;
 pub mod event_log;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 pub mod task_store;
 pub mod webhook_subscriptions;
 
