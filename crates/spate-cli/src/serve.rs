@@ -94,6 +94,7 @@ impl OAuthArgs {
                     endpoint: endpoint.clone(),
                     client_id: var("SPATE_OAUTH_CLIENT_ID")?,
                     client_secret: var("SPATE_OAUTH_CLIENT_SECRET")?,
+                    accept_missing_audience: false,
                 })
             }
             None => TokenValidation::Jwt(JwtValidation {

@@ -470,6 +470,32 @@ async fn origin_host_and_bearer_token_are_checked() {
         .await
         .unwrap();
     assert_eq!(local_origin.status(), StatusCode::OK);
+    // Userinfo is not a port: `localhost:1@evil.com` is evil.com.
+    for origin in [
+        "http://localhost:1@evil.com",
+        "http://127.0.0.1:80@evil.com",
+    ] {
+        let disguised = s
+            .post()
+            .bearer_auth("s3cret")
+            .header("origin", origin)
+            .json(&init_body(1))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(disguised.status(), StatusCode::FORBIDDEN, "{origin}");
+    }
+    // The scheme is case-insensitive.
+    for scheme in ["bearer", "BEARER"] {
+        let shouted = s
+            .post()
+            .header("authorization", format!("{scheme} s3cret"))
+            .json(&init_body(1))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(shouted.status(), StatusCode::OK, "{scheme}");
+    }
 }
 
 #[tokio::test]

@@ -377,6 +377,8 @@ async fn opaque_tokens_are_introspected() {
                     }
                     Some("other-audience") if authorized => json!({"active": true, "sub": "svc",
                         "aud": "http://elsewhere.invalid/mcp", "scope": "mcp:read"}),
+                    Some("no-audience") if authorized => json!({"active": true, "sub": "svc",
+                        "scope": "mcp:read"}),
                     _ => json!({"active": false}),
                 };
                 json_reply(&answer)
@@ -391,6 +393,7 @@ async fn opaque_tokens_are_introspected() {
             endpoint,
             client_id: "mcp-server".into(),
             client_secret: "server-secret".into(),
+            accept_missing_audience: false,
         })
     })
     .await;
@@ -409,7 +412,7 @@ async fn opaque_tokens_are_introspected() {
         1,
         "answers are cached briefly"
     );
-    for bad in ["revoked-token", "other-audience"] {
+    for bad in ["revoked-token", "other-audience", "no-audience"] {
         let r = initialize(&s, Some(bad)).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{bad}");
         assert!(challenge(&r).contains("invalid_token"));

@@ -29,6 +29,11 @@ pub struct IntrospectionValidation {
     pub client_id: String,
     /// Its secret (sent with HTTP Basic).
     pub client_secret: String,
+    /// Accept an answer that names no audience (`aud`). Off by default: without it the
+    /// server cannot tell a token was issued for it (RFC 8707, and the MCP authorization
+    /// specification's audience rule); turn it on only for an authorization server that
+    /// issues tokens for this server alone.
+    pub accept_missing_audience: bool,
 }
 
 pub(crate) struct Introspector {
@@ -83,8 +88,14 @@ impl Introspector {
         {
             return reject("the token has expired");
         }
-        if claims.contains_key("aud") && !audience_names(claims.get("aud"), resource) {
-            return reject("the token was not issued for this server (audience)");
+        match claims.get("aud") {
+            None if !self.config.accept_missing_audience => {
+                return reject("the token names no audience, so it may not be for this server");
+            }
+            Some(_) if !audience_names(claims.get("aud"), resource) => {
+                return reject("the token was not issued for this server (audience)");
+            }
+            _ => {}
         }
         Ok(principal_of(claims))
     }

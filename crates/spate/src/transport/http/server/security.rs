@@ -58,8 +58,9 @@ impl Guard {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
+                // The scheme is case-insensitive (RFC 9110, section 11.1).
+                let (scheme, token) = v.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then_some(token)
             });
         let Some(presented) = presented else {
             return Some(false);
@@ -73,19 +74,26 @@ impl Guard {
     }
 }
 
-/// `http://localhost`, `http://127.0.0.1`, `http://[::1]` (any port, http or https).
+/// `http://localhost`, `http://127.0.0.1`, `http://[::1]` (any port, http or https). An
+/// origin is exactly `scheme://host[:port]`: anything else after the host (userinfo such as
+/// `localhost:1@evil.com`, a path) is not a loopback origin.
 fn is_loopback_origin(origin: &str) -> bool {
     let rest = origin
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"));
     let Some(rest) = rest else { return false };
-    let host = if let Some(v6) = rest.strip_prefix("[::1]") {
-        return v6.is_empty() || v6.starts_with(':');
-    } else {
-        rest.split(':').next().unwrap_or_default()
+    let Some(port) = ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .find_map(|host| rest.strip_prefix(host))
+    else {
+        return false;
     };
-    let port_ok = rest[host.len()..].is_empty() || rest[host.len()..].starts_with(':');
-    port_ok && matches!(host, "localhost" | "127.0.0.1")
+    match port.strip_prefix(':') {
+        None => port.is_empty(),
+        Some(digits) => {
+            (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+    }
 }
 
 /// The axum middleware applying a [`Guard`].
@@ -153,6 +161,12 @@ mod tests {
             "null",
             "file://",
             "http://[::1]x",
+            "http://localhost:1@evil.com",
+            "http://127.0.0.1:80@evil.com",
+            "http://localhost:",
+            "http://localhost:123456",
+            "http://localhost/path",
+            "http://[::1]:9@evil.com",
         ] {
             assert!(!is_loopback_origin(bad), "{bad}");
         }
@@ -173,6 +187,13 @@ mod tests {
         assert_eq!(guard.token_problem(&h), Some(false));
         h.insert(header::AUTHORIZATION, "Bearer nope".parse().unwrap());
         assert_eq!(guard.token_problem(&h), Some(true));
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            let value = format!("{scheme} s3cret");
+            h.insert(header::AUTHORIZATION, value.parse().unwrap());
+            assert_eq!(guard.token_problem(&h), None, "{scheme}");
+        }
+        h.insert(header::AUTHORIZATION, "Basic s3cret".parse().unwrap());
+        assert_eq!(guard.token_problem(&h), Some(false));
         h.insert(header::AUTHORIZATION, "Bearer s3cret".parse().unwrap());
         assert_eq!(guard.token_problem(&h), None);
         h.insert(header::ORIGIN, "http://evil.com".parse().unwrap());
