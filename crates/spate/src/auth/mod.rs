@@ -5,6 +5,8 @@
 //! - [`client`]: what an HTTP client does on `401`/`403` (discovery, registration,
 //!   authorization code with PKCE, client credentials, refresh, token storage).
 
+#[cfg(any(feature = "http-client", feature = "http-server"))]
+pub(crate) mod capped_body;
 #[cfg(feature = "http-client")]
 pub mod client;
 #[cfg(feature = "http-server")]

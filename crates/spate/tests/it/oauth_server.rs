@@ -418,3 +418,41 @@ async fn opaque_tokens_are_introspected() {
         assert!(challenge(&r).contains("invalid_token"));
     }
 }
+
+/// An introspection endpoint that never stops answering (an endless body) is read only up
+/// to the answer cap: the token is refused at once, not after buffering without end.
+#[tokio::test]
+async fn an_endless_introspection_answer_is_cut_off() {
+    use futures_util::StreamExt as _;
+    let app = axum::Router::new().route(
+        "/introspect",
+        post(|| async {
+            let chunk = bytes::Bytes::from(vec![b' '; 64 * 1024]);
+            let endless = futures_util::stream::repeat(chunk).map(Ok::<_, std::io::Error>);
+            axum::response::Response::builder()
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from_stream(endless))
+                .unwrap()
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/introspect", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let (s, _url) = protected(|_| {
+        TokenValidation::Introspection(IntrospectionValidation {
+            endpoint,
+            client_id: "mcp-server".into(),
+            client_secret: "server-secret".into(),
+            accept_missing_audience: false,
+        })
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let r = initialize(&s, Some("any-token")).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "refused once the cap was reached, not at the 10 s timeout: {:?}",
+        started.elapsed()
+    );
+}

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::MAX_ANSWER_BYTES;
 use super::OAuthError;
+use crate::auth::capped_body::read_within;
 
 /// Protected Resource Metadata (RFC 9728 §2), the fields a client uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -155,7 +157,7 @@ pub(super) async fn fetch_json<T: DeserializeOwned>(
     http: &reqwest::Client,
     url: &Url,
 ) -> Result<Option<T>, OAuthError> {
-    let response = http
+    let mut response = http
         .get(url.clone())
         .header(http::header::ACCEPT, "application/json")
         .send()
@@ -165,7 +167,14 @@ pub(super) async fn fetch_json<T: DeserializeOwned>(
         tracing::debug!("GET {url}: HTTP {}", response.status());
         return Ok(None);
     }
-    match response.json::<T>().await {
+    let body = match read_within(&mut response, MAX_ANSWER_BYTES).await {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::debug!("GET {url}: {e}");
+            return Ok(None);
+        }
+    };
+    match serde_json::from_slice::<T>(&body) {
         Ok(doc) => Ok(Some(doc)),
         Err(e) => {
             tracing::debug!("GET {url}: not the expected metadata: {e}");

@@ -58,6 +58,9 @@ mod token;
 
 use std::sync::Arc;
 
+/// The largest answer read from an authorization server (metadata, registration, tokens).
+const MAX_ANSWER_BYTES: usize = 256 * 1024;
+
 pub use authorizer::{AuthorizationResponse, Authorizer, HeadlessAuthorizer};
 pub use challenge::Challenge;
 pub use discovery::{

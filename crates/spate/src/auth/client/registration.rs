@@ -3,9 +3,11 @@
 
 use serde::Deserialize;
 
+use super::MAX_ANSWER_BYTES;
 use super::discovery::AuthServerMetadata;
 use super::store::ClientRegistration;
 use super::{OAuthClientConfig, OAuthError};
+use crate::auth::capped_body::read_within;
 
 /// The answer of a registration endpoint.
 #[derive(Deserialize)]
@@ -60,20 +62,21 @@ pub(super) async fn register(
     if let (Some(method), Some(_)) = (method, &metadata.token_endpoint_auth_methods_supported) {
         body["token_endpoint_auth_method"] = method.into();
     }
-    let response = http
+    let mut response = http
         .post(endpoint)
         .json(&body)
         .send()
         .await
         .map_err(|e| OAuthError::Http(format!("POST {endpoint}: {e}")))?;
     let status = response.status();
+    let body = read_within(&mut response, MAX_ANSWER_BYTES)
+        .await
+        .map_err(|e| OAuthError::Registration(format!("POST {endpoint}: {e}")))?;
     if !status.is_success() {
-        let text = response.text().await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&body[..body.len().min(512)]).into_owned();
         return Err(OAuthError::Registration(format!("HTTP {status}: {text}")));
     }
-    let registered: Registered = response
-        .json()
-        .await
+    let registered: Registered = serde_json::from_slice(&body)
         .map_err(|e| OAuthError::Registration(format!("not a registration response: {e}")))?;
     Ok(ClientRegistration {
         issuer,

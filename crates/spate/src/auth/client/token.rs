@@ -10,7 +10,9 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::MAX_ANSWER_BYTES;
 use super::OAuthError;
+use crate::auth::capped_body::read_within;
 
 /// Tokens from a token endpoint. `Debug` shows no token.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -163,14 +165,13 @@ pub(super) async fn request(
             form.push(("client_assertion", client_assertion(id, key_pem, audience)?));
         }
     }
-    let response = rb
+    let mut response = rb
         .form(&form)
         .send()
         .await
         .map_err(|e| OAuthError::Http(format!("POST {endpoint}: {e}")))?;
     let status = response.status();
-    let body = response
-        .bytes()
+    let body = read_within(&mut response, MAX_ANSWER_BYTES)
         .await
         .map_err(|e| OAuthError::Http(format!("POST {endpoint}: {e}")))?;
     if !status.is_success() {

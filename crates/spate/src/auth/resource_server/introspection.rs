@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use spate_protocol::JsonObject;
 
 use super::{TokenRejected, audience_names, now_secs, principal_of};
+use crate::auth::capped_body::read_within;
 use crate::mutex::lock;
 use crate::server::Principal;
 
@@ -108,7 +109,7 @@ impl Introspector {
             );
             TokenRejected("the token could not be checked".into())
         };
-        let response = self
+        let mut response = self
             .http
             .post(&self.config.endpoint)
             .basic_auth(&self.config.client_id, Some(&self.config.client_secret))
@@ -119,10 +120,9 @@ impl Introspector {
         if !response.status().is_success() {
             return Err(failed(format!("HTTP {}", response.status())));
         }
-        let body = response.bytes().await.map_err(|e| failed(e.to_string()))?;
-        if body.len() > MAX_ANSWER_BYTES {
-            return Err(failed("the answer is too large".into()));
-        }
+        let body = read_within(&mut response, MAX_ANSWER_BYTES)
+            .await
+            .map_err(failed)?;
         serde_json::from_slice(&body).map_err(|e| failed(e.to_string()))
     }
 }

@@ -231,14 +231,11 @@ impl JwksCache {
     }
 
     async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
-        let response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
+        let mut response = self.http.get(url).send().await.map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("HTTP {}", response.status()));
         }
-        let body = response.bytes().await.map_err(|e| e.to_string())?;
-        if body.len() > MAX_JWKS_BYTES {
-            return Err(format!("the answer is larger than {MAX_JWKS_BYTES} bytes"));
-        }
+        let body = crate::auth::capped_body::read_within(&mut response, MAX_JWKS_BYTES).await?;
         serde_json::from_slice(&body).map_err(|e| e.to_string())
     }
 }

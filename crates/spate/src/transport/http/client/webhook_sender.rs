@@ -21,7 +21,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -224,22 +224,12 @@ impl HttpWebhookSender {
         }
         let mut response = request.body(body).send().await.map_err(classify)?;
         let status = response.status().as_u16();
-        let mut read = BytesMut::new();
-        while read.len() < MAX_REPLY_BODY {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let take = chunk.len().min(MAX_REPLY_BODY - read.len());
-                    read.extend_from_slice(&chunk[..take]);
-                }
-                // The receiver answered: a body cut short ends there.
-                Ok(None) | Err(_) => break,
-            }
-        }
-        // Dropping `response` here closes the connection if the body was not all read.
-        Ok(WebhookReply {
-            status,
-            body: read.freeze(),
-        })
+        // The receiver answered: a body it cut short (or too long to read) is read as empty
+        // or as its start. Dropping `response` closes the connection if it was not all read.
+        let body = crate::auth::capped_body::read_capped(&mut response, MAX_REPLY_BODY)
+            .await
+            .map_or_else(|_| Bytes::new(), |(body, _)| body);
+        Ok(WebhookReply { status, body })
     }
 }
 
