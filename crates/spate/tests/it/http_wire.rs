@@ -169,6 +169,23 @@ async fn hostile_heads_and_bodies_get_their_status_and_a_closed_connection() {
     refused(&s.base, bad_chunk.as_bytes(), "400").await;
     let gzip = format!("POST /mcp HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: gzip\r\n\r\n");
     refused(&s.base, gzip.as_bytes(), "501").await;
+    // RFC 9112 §3.2: exactly one Host field in HTTP/1.1.
+    let two_hosts = format!("GET /mcp HTTP/1.1\r\nhost: {host}\r\nhost: evil.example\r\n\r\n");
+    refused(&s.base, two_hosts.as_bytes(), "400").await;
+    refused(&s.base, b"GET /mcp HTTP/1.1\r\naccept: */*\r\n\r\n", "400").await;
+    // A TLS ClientHello (no line end ever comes) is refused at once, not after a timeout.
+    let started = std::time::Instant::now();
+    refused(
+        &s.base,
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x8a\x11\x02",
+        "400",
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     // The server still serves after all of that.
     let mut tcp = connect(&s.base).await;
     tcp.write_all(post(&s.base, &init_body(1).to_string(), "").as_bytes())

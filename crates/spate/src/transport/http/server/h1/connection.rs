@@ -119,6 +119,11 @@ impl Connection {
                 self.input.advance(blank);
                 self.scanned = 0;
             }
+            if !method_may_follow(&self.input) {
+                // Not HTTP (a TLS ClientHello, say): no line end may ever come, so refuse
+                // now rather than at the head's deadline.
+                return Err(Rejection::bad_request("not an HTTP/1.1 request").into());
+            }
             if self.head_may_be_complete() {
                 if let Some((head, len)) = head::parse(&self.input)? {
                     if len > MAX_HEAD_BYTES {
@@ -417,6 +422,18 @@ fn too_large() -> Rejection {
 fn timed_out_body() -> Rejection {
     Rejection::new(StatusCode::REQUEST_TIMEOUT, "request body timed out")
 }
+/// Whether `input` (after any blank lines) may still become a request line: what came so
+/// far of its method is token characters (RFC 9110 §5.6.2), at most [`MAX_METHOD`] of them,
+/// followed by nothing yet or a space.
+fn method_may_follow(input: &[u8]) -> bool {
+    let is_tchar = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
+    let method = input.iter().take_while(|b| is_tchar(b)).count();
+    method <= MAX_METHOD && input.get(method).is_none_or(|b| *b == b' ')
+}
+
+/// The longest method accepted (the standard ones have at most 7 letters).
+const MAX_METHOD: usize = 32;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,7 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(Head, usize)>, Rejection> {
             .map_err(|_| Rejection::bad_request("invalid header value"))?;
         headers.append(name, value);
     }
+    let uri = effective_host(uri, &mut headers, version)?;
     let framing = framing(&headers, version)?;
     let keep_alive = keep_alive(&headers, version);
     let expect_continue = version == Version::HTTP_11
@@ -94,6 +95,33 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(Head, usize)>, Rejection> {
         expect_continue,
     };
     Ok(Some((head, len)))
+}
+
+/// Settles which host a request names (RFC 9112 §3.2): an HTTP/1.1 request carries exactly
+/// one `Host` field; a request in absolute form names its host in the target, which then
+/// replaces any `Host` field, so the host checks see the one the request is for.
+fn effective_host(uri: Uri, headers: &mut HeaderMap, version: Version) -> Result<Uri, Rejection> {
+    let hosts = headers.get_all(http::header::HOST).iter().count();
+    if hosts > 1 {
+        return Err(Rejection::bad_request("more than one Host header field"));
+    }
+    if let Some(authority) = uri.authority() {
+        let host = HeaderValue::from_str(authority.as_str())
+            .map_err(|_| Rejection::bad_request("invalid request target"))?;
+        headers.insert(http::header::HOST, host);
+        // The router matches paths: keep the path and query of an absolute target.
+        let origin_form = uri
+            .path_and_query()
+            .map_or("/", http::uri::PathAndQuery::as_str);
+        return Uri::try_from(origin_form)
+            .map_err(|_| Rejection::bad_request("invalid request target"));
+    }
+    if hosts == 0 && version == Version::HTTP_11 {
+        return Err(Rejection::bad_request(
+            "an HTTP/1.1 request needs a Host header field",
+        ));
+    }
+    Ok(uri)
 }
 
 /// A short explanation of a malformed head.
@@ -198,6 +226,21 @@ mod tests {
     }
 
     #[test]
+    fn an_absolute_target_names_the_host() {
+        let (h, _) =
+            head("GET http://good.example:8080/mcp?x=1 HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+                .unwrap()
+                .unwrap();
+        assert_eq!(h.request.headers()["host"], "good.example:8080");
+        assert_eq!(h.request.uri(), "/mcp?x=1");
+        let (old, _) = head("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
+        assert!(
+            old.request.headers().get("host").is_none(),
+            "HTTP/1.0 may omit it"
+        );
+    }
+
+    #[test]
     fn an_incomplete_head_asks_for_more() {
         assert!(head("GET /mcp HTTP/1.1\r\nHost: a\r\n").unwrap().is_none());
         assert!(head("GE").unwrap().is_none());
@@ -207,19 +250,22 @@ mod tests {
     fn framing_and_connection_tokens_are_read_as_the_rfc_says() {
         let h = |t: &str| head(t).unwrap().unwrap().0;
         assert_eq!(
-            h("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").framing,
+            h("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n").framing,
             Framing::Chunked
         );
-        assert_eq!(h("GET / HTTP/1.1\r\n\r\n").framing, Framing::Length(0));
         assert_eq!(
-            h("POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n").framing,
+            h("GET / HTTP/1.1\r\nHost: a\r\n\r\n").framing,
+            Framing::Length(0)
+        );
+        assert_eq!(
+            h("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n").framing,
             Framing::Length(5)
         );
-        assert!(!h("GET / HTTP/1.1\r\nConnection: foo, Close\r\n\r\n").keep_alive);
+        assert!(!h("GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, Close\r\n\r\n").keep_alive);
         assert!(!h("GET / HTTP/1.0\r\n\r\n").keep_alive);
         assert!(h("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").keep_alive);
         assert!(
-            h("POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n")
+            h("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n")
                 .expect_continue
         );
     }
@@ -228,23 +274,27 @@ mod tests {
     fn hostile_heads_are_refused_with_the_right_status() {
         let bad = StatusCode::BAD_REQUEST;
         assert_eq!(
-            rejected("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            rejected(
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ),
             bad
         );
         assert_eq!(
-            rejected("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"),
+            rejected(
+                "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"
+            ),
             bad
         );
         assert_eq!(
-            rejected("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n"),
+            rejected("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"),
             bad
         );
         assert_eq!(
-            rejected("POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n"),
+            rejected("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n"),
             bad
         );
         assert_eq!(
-            rejected("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n"),
+            rejected("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n"),
             bad
         );
         assert_eq!(
@@ -252,17 +302,29 @@ mod tests {
             bad
         );
         assert_eq!(
-            rejected("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+            rejected("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
             StatusCode::NOT_IMPLEMENTED
         );
-        assert_eq!(rejected("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n"), bad);
-        assert_eq!(rejected("GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n"), bad);
-        assert_eq!(rejected("GET  HTTP/1.1\r\n\r\n"), bad);
-        assert_eq!(rejected("\x00\x01\x02 / HTTP/1.1\r\n\r\n"), bad);
+        assert_eq!(
+            rejected("GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n"),
+            bad
+        );
+        assert_eq!(
+            rejected("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n"),
+            bad
+        );
+        assert_eq!(rejected("GET  HTTP/1.1\r\nHost: a\r\n\r\n"), bad);
+        assert_eq!(rejected("\x00\x01\x02 / HTTP/1.1\r\nHost: a\r\n\r\n"), bad);
         assert_eq!(rejected("GET / HTTP/2.0\r\n\r\n"), bad);
+        // RFC 9112 §3.2: exactly one Host in HTTP/1.1.
+        assert_eq!(rejected("GET / HTTP/1.1\r\n\r\n"), bad);
+        assert_eq!(
+            rejected("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+            bad
+        );
         let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: v\r\n")).collect();
         assert_eq!(
-            rejected(&format!("GET / HTTP/1.1\r\n{many}\r\n")),
+            rejected(&format!("GET / HTTP/1.1\r\nHost: a\r\n{many}\r\n")),
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
         );
     }
