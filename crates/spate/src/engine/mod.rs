@@ -19,3 +19,4 @@ pub use frame::{InboundFrame, OutboundFrame, Route, Transport};
 pub use handler::{Handler, RequestContext};
 pub use outbound::FrameSink;
 pub use peer::{AttachedPeer, Peer, PeerHandle, ProgressCallback, ProgressUpdate, RequestOptions};
+pub(crate) use run::batches_refused;

@@ -57,17 +57,21 @@ async fn refuse(peer: &PeerHandle, response: Response) {
     let _ = peer.send(response.into()).await;
 }
 
+/// The answer to a JSON-RPC batch in a protocol version without batches.
+pub(crate) fn batches_refused() -> ErrorObject {
+    ErrorObject::new(
+        error_code::INVALID_REQUEST,
+        "Invalid Request: JSON-RPC batches are only allowed in protocol version 2025-03-26",
+    )
+}
+
 async fn handle_batch(
     peer: &PeerHandle,
     handler: &Arc<dyn Handler>,
     items: Vec<Result<Message, spate_protocol::jsonrpc::DecodeError>>,
 ) {
     if !handler.accepts_batches() {
-        let error = ErrorObject::new(
-            error_code::INVALID_REQUEST,
-            "Invalid Request: JSON-RPC batches are only allowed in protocol version 2025-03-26",
-        );
-        refuse(peer, Response::error(None, error)).await;
+        refuse(peer, Response::error(None, batches_refused())).await;
         return;
     }
     // Each request of the batch answers into this channel; the answers go out as one array.

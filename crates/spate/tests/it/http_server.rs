@@ -677,3 +677,35 @@ async fn the_server_may_close_a_long_stream_and_the_client_resumes_it() {
     assert!(rest[0].data.contains("\"progress\":2"), "{rest:?}");
     assert!(rest[1].data.contains("polled"), "{rest:?}");
 }
+
+/// A JSON-RPC batch in a session of a version without batches (2025-06-18 on) is refused in
+/// its own response (400, `-32600`), opens no stream and leaves no id in flight: ten of them
+/// in a row, then a ping reusing their ids, all answered at once.
+#[tokio::test]
+async fn a_batch_in_a_version_without_batches_is_refused_at_once() {
+    let s = start(HttpConfig::default()).await;
+    let session = s.initialize().await;
+    let batch: Vec<Value> = (1..=10)
+        .map(|id| json!({"jsonrpc": "2.0", "id": id, "method": "ping"}))
+        .collect();
+    for round in 0..10 {
+        let r = tokio::time::timeout(
+            Duration::from_secs(5),
+            s.post()
+                .header("mcp-session-id", &session)
+                .header("mcp-protocol-version", "2025-11-25")
+                .json(&batch)
+                .send(),
+        )
+        .await
+        .expect("answered at once")
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "round {round}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], -32600, "{body}");
+    }
+    let r = s.call(&session, 3, "ping", json!({})).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("\"result\""), "id 3 is not in flight: {text}");
+}

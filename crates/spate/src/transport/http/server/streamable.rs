@@ -182,6 +182,14 @@ pub(super) async fn post(
     let (session, created) =
         session_for_post(&app, &headers, initialize.is_some(), principal.as_ref())?;
     let _active = session.use_now();
+    if matches!(frame, Frame::Batch(_))
+        && session.state.version().is_some_and(|v| !v.allows_batches())
+    {
+        // Refused here, in this response: opening a stream for it would leave it waiting
+        // for answers that go elsewhere, and its ids in flight.
+        let refusal = spate_protocol::Response::error(None, crate::engine::batches_refused());
+        return Err(HttpRejection::Malformed(refusal));
+    }
     let ids = request_ids(&frame);
     if ids.is_empty() {
         // Notifications and responses: accepted once the engine has them.
