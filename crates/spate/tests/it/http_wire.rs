@@ -131,6 +131,11 @@ async fn refused(base: &str, wire: &[u8], status: &str) {
         "{status}: {answer:?}"
     );
     assert!(answer.contains("connection: close\r\n"), "{answer:?}");
+    let status_lines = answer
+        .split("\r\n")
+        .filter(|line| line.starts_with("HTTP/1.1 "))
+        .count();
+    assert_eq!(status_lines, 1, "one answer only: {answer:?}");
 }
 
 #[tokio::test]
@@ -169,6 +174,16 @@ async fn hostile_heads_and_bodies_get_their_status_and_a_closed_connection() {
     refused(&s.base, bad_chunk.as_bytes(), "400").await;
     let gzip = format!("POST /mcp HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: gzip\r\n\r\n");
     refused(&s.base, gzip.as_bytes(), "501").await;
+    // A bare LF in a chunk extension (a desync with front ends that end lines at LF): refused,
+    // and the request smuggled after it is never answered.
+    let smuggled = format!(
+        "POST /mcp HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\n\r\n2;\nXX\r\nAB\r\n0\r\n\r\nGET /mcp HTTP/1.1\r\nhost: {host}\r\n\r\n"
+    );
+    refused(&s.base, smuggled.as_bytes(), "400").await;
+    let bare_lf_size = format!(
+        "POST /mcp HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\n\r\n5\n\r\nhello\r\n0\r\n\r\n"
+    );
+    refused(&s.base, bare_lf_size.as_bytes(), "400").await;
     // RFC 9112 §3.2: exactly one Host field in HTTP/1.1.
     let two_hosts = format!("GET /mcp HTTP/1.1\r\nhost: {host}\r\nhost: evil.example\r\n\r\n");
     refused(&s.base, two_hosts.as_bytes(), "400").await;
