@@ -236,6 +236,41 @@ async fn a_stalled_head_or_body_times_out_and_an_idle_connection_is_closed() {
         answer.starts_with("HTTP/1.1 408"),
         "a stalled body: {answer:?}"
     );
+    // Dribblers: an empty line every 100 ms before any request, or a body (sized, or chunked
+    // with its extension) a byte at a time — each is cut off at the one deadline (200 ms),
+    // never held by the next byte.
+    let host = s.base.trim_start_matches("http://");
+    let sized = format!("POST /mcp HTTP/1.1\r\nhost: {host}\r\ncontent-length: 100\r\n\r\n");
+    let chunked =
+        format!("POST /mcp HTTP/1.1\r\nhost: {host}\r\ntransfer-encoding: chunked\r\n\r\n");
+    for (head, drip) in [
+        ("", b'\n'),
+        (sized.as_str(), b'x'),
+        (chunked.as_str(), b'1'),
+    ] {
+        let mut dribbler = connect(&s.base).await;
+        dribbler.write_all(head.as_bytes()).await.unwrap();
+        let started = std::time::Instant::now();
+        let drips = tokio::spawn(async move {
+            for _ in 0..50 {
+                if dribbler.write_all(&[drip]).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            dribbler
+        });
+        let mut dribbler = drips.await.unwrap();
+        let answer = read_to_close(&mut dribbler).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "cut off at the deadline, not after {:?}: {answer:?}",
+            started.elapsed()
+        );
+        if !head.is_empty() {
+            assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+        }
+    }
     let mut idle = connect(&s.base).await;
     idle.write_all(b"\r\n").await.unwrap(); // an empty line starts no request
     assert_eq!(read_to_close(&mut idle).await, "", "closed without a word");

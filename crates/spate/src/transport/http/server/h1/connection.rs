@@ -108,8 +108,8 @@ impl Connection {
     async fn read_head(&mut self) -> Result<Option<Head>, End> {
         let mut deadline = None;
         loop {
-            // Empty lines before a request line are ignored (RFC 9112 §2.2), and do not
-            // start the head's deadline.
+            // Empty lines before a request line are ignored (RFC 9112 §2.2), but they start
+            // the head's deadline: a client sending one now and then holds no connection.
             let blank = self
                 .input
                 .iter()
@@ -118,6 +118,7 @@ impl Connection {
             if blank > 0 {
                 self.input.advance(blank);
                 self.scanned = 0;
+                deadline.get_or_insert_with(|| Instant::now() + self.limits.request_timeout);
             }
             if !method_may_follow(&self.input) {
                 // Not HTTP (a TLS ClientHello, say): no line end may ever come, so refuse
@@ -138,7 +139,7 @@ impl Connection {
             if self.input.len() >= MAX_HEAD_BYTES {
                 return Err(head_too_large().into());
             }
-            let read = if self.input.is_empty() {
+            let read = if self.input.is_empty() && deadline.is_none() {
                 tokio::time::timeout(self.limits.idle_timeout, self.fill()).await
             } else {
                 let at =
@@ -186,8 +187,10 @@ impl Connection {
         }
     }
 
-    /// The whole body of the request whose head is `head`, within the limits.
+    /// The whole body of the request whose head is `head`, within the limits: all of it
+    /// within one `request_timeout`, however it is dribbled.
     async fn read_body(&mut self, head: &Head) -> Result<Bytes, End> {
+        let deadline = Instant::now() + self.limits.request_timeout;
         match head.framing {
             Framing::Length(0) => Ok(Bytes::new()),
             Framing::Length(len) => {
@@ -208,7 +211,7 @@ impl Connection {
                     let room = len - body.len();
                     let mut window = (&mut body).limit(room);
                     let read = self.stream.read_buf(&mut window);
-                    match tokio::time::timeout(self.limits.request_timeout, read).await {
+                    match tokio::time::timeout_at(deadline, read).await {
                         Ok(Ok(0)) | Ok(Err(_)) => return Err(End::Gone),
                         Ok(Ok(_)) => {}
                         Err(_) => return Err(timed_out_body().into()),
@@ -228,7 +231,7 @@ impl Connection {
                         self.send_continue(head).await?;
                         continued = true;
                     }
-                    match tokio::time::timeout(self.limits.request_timeout, self.fill()).await {
+                    match tokio::time::timeout_at(deadline, self.fill()).await {
                         Ok(Ok(0)) | Ok(Err(_)) => return Err(End::Gone),
                         Ok(Ok(_)) => {}
                         Err(_) => return Err(timed_out_body().into()),
