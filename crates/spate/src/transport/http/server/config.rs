@@ -45,10 +45,14 @@ pub struct HttpConfig {
     pub max_stateless_requests: usize,
     /// Largest accepted request body (default 4 MiB); beyond, 413.
     pub max_body_bytes: usize,
-    /// `serve` only: once a request has begun, the rest of its head, and each further part
-    /// of its body, must arrive within this (default 30 s); beyond, 408 and the connection
-    /// closes. Slow-sending clients cannot hold a connection forever.
+    /// `serve` only: once a request has begun (an empty line before it counts), its whole
+    /// head, and then its whole body, must each arrive within this (default 30 s); beyond,
+    /// 408 and the connection closes. Slow-sending clients cannot hold a connection forever.
     pub request_timeout: Duration,
+    /// `serve` only: a write to a connection that makes no progress for this long (the
+    /// client stopped reading) closes it (default 30 s), so answers do not pile up for a
+    /// reader that is gone; a resumable stream's events stay in the log for its resumption.
+    pub write_timeout: Duration,
     /// `serve` only: a connection with no request in progress and no response streaming is
     /// closed after this long (default 2 min).
     pub idle_connection_timeout: Duration,
@@ -84,6 +88,7 @@ impl Default for HttpConfig {
             max_stateless_requests: 4096,
             max_body_bytes: 4 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
             idle_connection_timeout: Duration::from_secs(120),
             keep_alive: Duration::from_secs(15),
             retry_ms: 1000,

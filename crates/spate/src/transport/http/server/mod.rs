@@ -229,6 +229,7 @@ impl McpHttp {
             max_body_bytes: config.max_body_bytes,
             request_timeout: config.request_timeout,
             idle_timeout: config.idle_connection_timeout,
+            write_timeout: config.write_timeout,
         };
         h1::serve(listener, router, limits).await;
         Ok(())

@@ -367,17 +367,29 @@ impl Connection {
         Step::More
     }
 
-    /// Writes `out` to the socket.
+    /// Writes `out` to the socket; a client that takes none of it within the write timeout
+    /// is dropped.
     async fn flush(&mut self) -> Result<(), End> {
         if self.out.is_empty() {
             return Ok(());
         }
-        let written = self.stream.write_all(&self.out).await;
+        let mut written = 0;
+        let mut outcome = Ok(());
+        while written < self.out.len() {
+            let write = self.stream.write(&self.out[written..]);
+            match tokio::time::timeout(self.limits.write_timeout, write).await {
+                Ok(Ok(0)) | Ok(Err(_)) | Err(_) => {
+                    outcome = Err(End::Gone);
+                    break;
+                }
+                Ok(Ok(n)) => written += n,
+            }
+        }
         self.out.clear();
         if self.out.capacity() > WRITE_BATCH * 2 {
             self.out = Vec::new();
         }
-        written.map_err(|_| End::Gone)
+        outcome
     }
 
     fn release_buffers(&mut self) {
@@ -452,6 +464,7 @@ mod tests {
             max_body_bytes: 1,
             request_timeout: std::time::Duration::ZERO,
             idle_timeout: std::time::Duration::ZERO,
+            write_timeout: std::time::Duration::ZERO,
         });
         let future = run(stream, Router::new(), limits);
         let size = std::mem::size_of_val(&future);

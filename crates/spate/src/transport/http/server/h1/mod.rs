@@ -40,6 +40,8 @@ pub(super) struct Limits {
     pub request_timeout: Duration,
     /// Longest wait for the next request on an idle connection.
     pub idle_timeout: Duration,
+    /// Longest a write may make no progress before the connection is dropped.
+    pub write_timeout: Duration,
 }
 
 /// Why a request was refused before it reached the router.
