@@ -24,7 +24,11 @@
 //! and recorded in the table `spate_migrations` per component. A database whose recorded
 //! version is newer than the code's is refused with a message that says so.
 
+mod codec;
 mod error;
+pub mod event_history;
+#[cfg(test)]
+mod testing;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -34,6 +38,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 pub use error::{StorageError, StorageErrorKind};
+pub use event_history::{HistoryRetention, SqliteEventHistory};
 
 use crate::mutex::lock;
 
