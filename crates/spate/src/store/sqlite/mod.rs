@@ -29,6 +29,7 @@ mod error;
 pub mod event_history;
 #[cfg(test)]
 mod testing;
+pub mod webhook_subscriptions;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -39,6 +40,7 @@ use tokio::sync::oneshot;
 
 pub use error::{StorageError, StorageErrorKind};
 pub use event_history::{HistoryRetention, SqliteEventHistory};
+pub use webhook_subscriptions::SqliteWebhookSubscriptions;
 
 use crate::mutex::lock;
 

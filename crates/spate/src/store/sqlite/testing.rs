@@ -1,7 +1,7 @@
 //! What the SQLite stores' tests share: a fresh data directory, removed when dropped, and a
 //! way to make the next writes fail.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{Database, Durability};
 
@@ -13,10 +13,6 @@ impl TempDir {
         let dir = std::env::temp_dir().join(format!("spate-store-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).unwrap();
         Self(dir)
-    }
-
-    pub(super) fn path(&self) -> &Path {
-        &self.0
     }
 
     /// The database in this directory.
