@@ -27,6 +27,7 @@
 mod codec;
 mod error;
 pub mod event_history;
+pub mod task_store;
 #[cfg(test)]
 mod testing;
 pub mod webhook_subscriptions;
@@ -40,6 +41,7 @@ use tokio::sync::oneshot;
 
 pub use error::{StorageError, StorageErrorKind};
 pub use event_history::{HistoryRetention, SqliteEventHistory};
+pub use task_store::SqliteTaskStore;
 pub use webhook_subscriptions::SqliteWebhookSubscriptions;
 
 use crate::mutex::lock;
