@@ -29,6 +29,7 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 /// A Unix time in milliseconds as ISO 8601 UTC (`2026-12-01T19:30:00.123Z`).
+#[cfg(any(feature = "server", feature = "sqlite"))]
 pub(crate) fn iso8601(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
@@ -49,7 +50,7 @@ pub(crate) fn iso8601(ms: u64) -> String {
     )
 }
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "server", feature = "sqlite")))]
 mod tests {
     use super::*;
 
