@@ -6,7 +6,9 @@
 //! - [`task_store`]: task records (status, result, questions) polled by `tasks/get`.
 //! - [`event_history`]: the occurrences of each event type (the events extension), which
 //!   every delivery mode reads.
-//! - `sqlite` (feature `sqlite`): the embedded database the durable backends share.
+//! - `sqlite` (feature `sqlite`): the embedded database the durable backends share, and
+//!   those backends (the event history, webhook subscriptions, tasks), which keep their
+//!   state across restarts.
 //! - [`webhook_subscriptions`]: the events extension's webhook subscriptions, their
 //!   delivery progress, and the callbacks principals verified.
 //!
