@@ -12,6 +12,8 @@ mod peers;
 mod client_modern_spate;
 mod client_modern_wire;
 mod client_process;
+#[cfg(feature = "sqlite")]
+mod durable;
 mod engine;
 mod event_subscription;
 mod events;

@@ -13,11 +13,11 @@ use crate::http_support::{self, Running, read_events, start};
 
 const TASKS: &str = "io.modelcontextprotocol/tasks";
 
-fn with_tasks() -> Value {
+pub(crate) fn with_tasks() -> Value {
     json!({"extensions": {TASKS: {}}})
 }
 
-fn job(delay_ms: u64, ask: bool, caps: Value) -> Value {
+pub(crate) fn job(delay_ms: u64, ask: bool, caps: Value) -> Value {
     json!({"name": "job", "arguments": {"delay_ms": delay_ms, "ask": ask}, "_meta": meta(caps)})
 }
 
@@ -26,7 +26,7 @@ fn task_request(s: &Running, id: i64, method: &str, params: Value) -> reqwest::R
     request(s, id, method, params).header("mcp-name", task_id)
 }
 
-async fn modern_get(s: &Running, task_id: &str) -> Value {
+pub(crate) async fn modern_get(s: &Running, task_id: &str) -> Value {
     let (status, body) = answer(task_request(
         s,
         9,
@@ -38,7 +38,11 @@ async fn modern_get(s: &Running, task_id: &str) -> Value {
     body["result"].clone()
 }
 
-async fn modern_until(s: &Running, task_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn modern_until(
+    s: &Running,
+    task_id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     for _ in 0..200 {
         let task = modern_get(s, task_id).await;
         if done(&task) {

@@ -31,32 +31,32 @@ use spate::transport::http::server::HttpConfig;
 use crate::http_support::{Running, start_with};
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
-struct Tick {
-    n: u64,
+pub(crate) struct Tick {
+    pub(crate) n: u64,
 }
 
 /// One POST the receiver accepted.
 #[derive(Debug, Clone)]
-struct Delivery {
+pub(crate) struct Delivery {
     webhook_id: String,
     subscription_id: String,
     /// `v1,` entries in `webhook-signature`.
     signatures: usize,
-    body: Value,
+    pub(crate) body: Value,
 }
 
 /// What a test receiver does and has seen.
 #[derive(Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     secrets: Mutex<Vec<WebhookSecret>>,
     /// Statuses to answer deliveries with before accepting (one per POST).
     script: Mutex<VecDeque<u16>>,
     /// Answer the verification challenge (else `200 {}`).
     refuse_challenge: std::sync::atomic::AtomicBool,
-    delay: Mutex<Duration>,
+    pub(crate) delay: Mutex<Duration>,
     posts: AtomicUsize,
     challenges: AtomicUsize,
-    accepted: Mutex<Vec<Delivery>>,
+    pub(crate) accepted: Mutex<Vec<Delivery>>,
 }
 
 async fn receive(
@@ -115,7 +115,7 @@ async fn receive(
 }
 
 /// A receiver on 127.0.0.1 that knows `secret`; its callback URL.
-async fn receiver(secret: &WebhookSecret) -> (String, Arc<Receiver>) {
+pub(crate) async fn receiver(secret: &WebhookSecret) -> (String, Arc<Receiver>) {
     let state = Arc::new(Receiver::default());
     state.secrets.lock().unwrap().push(secret.clone());
     let app = axum::Router::new()
@@ -128,7 +128,7 @@ async fn receiver(secret: &WebhookSecret) -> (String, Arc<Receiver>) {
 }
 
 impl Receiver {
-    fn events(&self) -> Vec<Delivery> {
+    pub(crate) fn events(&self) -> Vec<Delivery> {
         self.accepted
             .lock()
             .unwrap()
@@ -138,7 +138,7 @@ impl Receiver {
             .collect()
     }
 
-    async fn wait_for(&self, count: usize, within: Duration) -> Vec<Delivery> {
+    pub(crate) async fn wait_for(&self, count: usize, within: Duration) -> Vec<Delivery> {
         let deadline = Instant::now() + within;
         loop {
             let accepted = self.accepted.lock().unwrap().clone();
@@ -153,7 +153,7 @@ impl Receiver {
 /// A server with the event type `tick` whose webhooks go through the real sender (allowed
 /// to reach plain-http loopback, as a development setup is), and our client; `adjust`
 /// changes the configuration.
-async fn serve(
+pub(crate) async fn serve(
     declare_events: bool,
     adjust: impl FnOnce(&mut ServerConfig),
 ) -> (Client, ServerHandle, Running) {
@@ -193,14 +193,14 @@ async fn serve(
     (client, handle, running)
 }
 
-async fn call(client: &Client, method: &str, params: Value) -> Result<Value, PeerError> {
+pub(crate) async fn call(client: &Client, method: &str, params: Value) -> Result<Value, PeerError> {
     let raw = client
         .call_method(method, &params, CallOptions::default())
         .await?;
     Ok(serde_json::from_str(raw.get()).unwrap())
 }
 
-fn subscribe_params(url: &str, secret: &WebhookSecret) -> Value {
+pub(crate) fn subscribe_params(url: &str, secret: &WebhookSecret) -> Value {
     json!({
         "name": "tick",
         "arguments": {},
@@ -209,13 +209,13 @@ fn subscribe_params(url: &str, secret: &WebhookSecret) -> Value {
     })
 }
 
-async fn emit(handle: &ServerHandle, range: std::ops::Range<u64>) {
+pub(crate) async fn emit(handle: &ServerHandle, range: std::ops::Range<u64>) {
     for n in range {
         handle.emit("tick", &Tick { n }, None).await.unwrap();
     }
 }
 
-fn numbers(deliveries: &[Delivery]) -> Vec<u64> {
+pub(crate) fn numbers(deliveries: &[Delivery]) -> Vec<u64> {
     deliveries
         .iter()
         .map(|d| d.body["data"]["n"].as_u64().unwrap())

@@ -24,7 +24,13 @@
 //! and recorded in the table `spate_migrations` per component. A database whose recorded
 //! version is newer than the code's is refused with a message that says so.
 
+mod codec;
 mod error;
+pub mod event_history;
+pub mod task_store;
+#[cfg(test)]
+mod testing;
+pub mod webhook_subscriptions;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -34,6 +40,9 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 pub use error::{StorageError, StorageErrorKind};
+pub use event_history::{HistoryRetention, SqliteEventHistory};
+pub use task_store::SqliteTaskStore;
+pub use webhook_subscriptions::SqliteWebhookSubscriptions;
 
 use crate::mutex::lock;
 
