@@ -76,6 +76,7 @@ use catalog::CatalogCell;
 pub(crate) use events::ServerEvent;
 use router::Session;
 pub(crate) use router::SessionState;
+#[cfg(feature = "http-server")]
 pub(crate) use session_record::OnChange;
 
 use crate::engine::Transport;

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use futures_util::future::BoxFuture;
-use spate_protocol::ProtocolVersion;
 
+#[cfg(feature = "http-server")]
 use super::Principal;
 use super::router::SessionState;
+#[cfg(feature = "http-server")]
 use crate::store::session_store::{PrincipalRecord, SessionRecord};
 
 /// Told of every change of a session worth storing (the handshake, `initialized`, the log
@@ -18,13 +19,14 @@ use crate::store::session_store::{PrincipalRecord, SessionRecord};
 pub(crate) type OnChange = Arc<dyn Fn(&SessionState) -> BoxFuture<'static, ()> + Send + Sync>;
 
 impl SessionState {
+    #[cfg(feature = "http-server")]
     /// The state rebuilt from a stored record (a session restored after a restart).
     pub(crate) fn from_record(record: &SessionRecord) -> Self {
         let state = Self::default();
         if let Some(version) = record
             .protocol_version
             .as_deref()
-            .and_then(ProtocolVersion::parse)
+            .and_then(spate_protocol::ProtocolVersion::parse)
         {
             let _ = state.version.set(version);
         }
@@ -56,6 +58,7 @@ impl SessionState {
         state
     }
 
+    #[cfg(feature = "http-server")]
     /// The record of this state, for session `id`, at its current revision.
     pub(crate) fn to_record(&self, id: &str) -> SessionRecord {
         let mut record = SessionRecord::new(id);
@@ -84,6 +87,7 @@ impl SessionState {
         record
     }
 
+    #[cfg(feature = "http-server")]
     /// Asks that every change be told to `on_change` (once; later calls are ignored).
     pub(crate) fn set_on_change(&self, on_change: OnChange) {
         let _ = self.on_change.set(on_change);
@@ -100,10 +104,10 @@ impl SessionState {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "http-server"))]
 mod tests {
     use super::*;
-    use spate_protocol::LoggingLevel;
+    use spate_protocol::{LoggingLevel, ProtocolVersion};
 
     #[test]
     fn a_state_comes_back_from_its_record() {
@@ -117,7 +121,7 @@ mod tests {
             ..Principal::default()
         });
         let owner = state.task_owner().to_owned();
-        let _ = state.changed();
+        drop(state.changed());
         let record = state.to_record("s1");
         assert_eq!(record.revision, 1);
         let back = SessionState::from_record(&record);

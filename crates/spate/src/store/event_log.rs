@@ -358,8 +358,8 @@ impl Store {
     }
 }
 
-/// The in-memory event log: for one process, tests and the default of `spate serve` until the
-/// durable backends arrive.
+/// The in-memory event log: for one process and tests, and `spate serve` without a data
+/// directory (the durable one is `store::sqlite::event_log`, feature `sqlite`).
 #[derive(Debug, Default)]
 pub struct MemoryEventLog {
     store: Mutex<Store>,

@@ -421,7 +421,7 @@ impl SessionRegistry {
             .iter()
             .filter_map(|key| key.strip_prefix(&prefix)?.parse::<u64>().ok())
             .max()
-            .map_or(STANDALONE + 1, |n| n.max(STANDALONE) + 1);
+            .map_or(STANDALONE + 1, |n| n + 1);
         self.make_room().map_err(|_| RestoreFailure::AtCapacity)?;
         let session = self.build(record.id.clone(), false, Some(&record), next_stream);
         let mut sessions = lock(&self.sessions);
