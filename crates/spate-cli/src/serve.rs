@@ -7,7 +7,13 @@ use clap::{Args, ValueEnum};
 use spate::auth::resource_server::{
     IntrospectionValidation, JwtValidation, OAuthConfig, TokenValidation,
 };
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use spate::server::ServerConfig;
+use spate::store::sqlite::event_log::SqliteEventLog;
+use spate::store::sqlite::session_store::SqliteSessionStore;
+use spate::store::sqlite::{Database, Durability};
 use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
 use spate::transport::stdio::StdioLimits;
 
@@ -44,6 +50,16 @@ pub struct ServeArgs {
     /// How POSTed requests are answered.
     #[arg(long, value_enum, default_value_t = Mode::Json)]
     response_mode: Mode,
+    /// Keep resumable streams and sessions in the SQLite database `spate.db` in this
+    /// directory (created if needed), so they survive a restart, even a `kill -9`. Given
+    /// without a value: $XDG_DATA_HOME/spate (~/.local/share/spate). Also SPATE_DATA_DIR.
+    /// Without either, state is kept in memory and ends with the process.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    data_dir: Option<PathBuf>,
+    /// With --data-dir: `fsync` every commit, so state survives a power loss too (not only
+    /// the process being killed), at the cost of one disk flush per commit group.
+    #[arg(long)]
+    fsync: bool,
     #[command(flatten)]
     oauth: OAuthArgs,
 }
@@ -124,6 +140,56 @@ impl OAuthArgs {
     }
 }
 
+/// The data directory `--data-dir` or `SPATE_DATA_DIR` names, if any.
+fn data_dir(flag: Option<PathBuf>) -> Result<Option<PathBuf>, String> {
+    let chosen = match flag {
+        Some(dir) => Some(dir),
+        None => std::env::var_os("SPATE_DATA_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+    };
+    match chosen {
+        Some(dir) if dir.as_os_str().is_empty() => default_data_dir().map(Some),
+        other => Ok(other),
+    }
+}
+
+/// `$XDG_DATA_HOME/spate`, else `~/.local/share/spate`.
+fn default_data_dir() -> Result<PathBuf, String> {
+    let absolute = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    if let Some(base) = std::env::var_os("XDG_DATA_HOME").and_then(absolute) {
+        return Ok(base.join("spate"));
+    }
+    std::env::var_os("HOME")
+        .and_then(absolute)
+        .map(|home| home.join(".local/share/spate"))
+        .ok_or_else(|| "no home directory for the data directory; give --data-dir DIR".into())
+}
+
+/// The HTTP front of `server`: in memory, or on the database in `dir`.
+async fn http_front(
+    server: spate::server::Server,
+    config: HttpConfig,
+    dir: Option<PathBuf>,
+    durability: Durability,
+) -> Result<McpHttp, String> {
+    let Some(dir) = dir else {
+        return Ok(McpHttp::new(server, config));
+    };
+    let refuse = |e: spate::store::sqlite::StorageError| format!("cannot start: {e}");
+    let db = Database::open_dir(&dir, durability).map_err(refuse)?;
+    let log = SqliteEventLog::open(db.clone(), config.retention)
+        .await
+        .map_err(refuse)?;
+    let sessions = SqliteSessionStore::open(db).await.map_err(refuse)?;
+    Ok(McpHttp::with_stores(
+        server,
+        config,
+        Arc::new(log),
+        Some(Arc::new(sessions)),
+    ))
+}
+
 /// Runs `spate serve`.
 pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
     let server = crate::demo::server(ServerConfig::default());
@@ -162,6 +228,12 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         config.oauth = None;
         config
     };
+    let dir = data_dir(args.data_dir)?;
+    let durability = if args.fsync {
+        Durability::Full
+    } else {
+        Durability::Normal
+    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -171,8 +243,13 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         config.oauth = args.oauth.config(bound)?;
         config
     };
-    eprintln!("spate: serving MCP on http://{bound}/mcp (HTTP+SSE: http://{bound}/sse)");
-    McpHttp::new(server, http)
+    let kept = match &dir {
+        Some(dir) => format!("state in {}", dir.display()),
+        None => "state in memory".to_owned(),
+    };
+    let front = http_front(server, http, dir, durability).await?;
+    eprintln!("spate: serving MCP on http://{bound}/mcp (HTTP+SSE: http://{bound}/sse; {kept})");
+    front
         .serve(listener)
         .await
         .map_err(|e| format!("serving HTTP failed: {e}"))?;

@@ -12,6 +12,7 @@ mod stdio_support;
 mod call_cli;
 mod call_era_cli;
 mod call_http_cli;
+mod crash_restart;
 mod oauth_cli;
 mod serve_stdio;
 mod serve_stdio_modern;

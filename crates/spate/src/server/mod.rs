@@ -35,6 +35,7 @@ pub mod request_state;
 mod resource;
 mod router;
 mod schema;
+mod session_record;
 pub mod tasks;
 mod tool;
 mod tool_error;
@@ -75,6 +76,8 @@ use catalog::CatalogCell;
 pub(crate) use events::ServerEvent;
 use router::Session;
 pub(crate) use router::SessionState;
+#[cfg(feature = "http-server")]
+pub(crate) use session_record::OnChange;
 
 use crate::engine::Transport;
 use crate::engine::{Peer, PeerConfig};
@@ -335,11 +338,13 @@ impl Server {
     #[cfg(feature = "http-server")]
     /// Serves one connection driven by its transport (an HTTP session): no task, and no server
     /// events forwarded — the transport fans those out itself ([`Server::subscribe_events`]).
+    /// A session restored from its stored `record` starts with the state it negotiated.
     pub(crate) fn serve_attached(
         &self,
         sink: Arc<dyn crate::engine::FrameSink>,
+        record: Option<&crate::store::session_store::SessionRecord>,
     ) -> (crate::engine::AttachedPeer, Arc<SessionState>) {
-        let state = Arc::new(SessionState::default());
+        let state = Arc::new(record.map_or_else(SessionState::default, SessionState::from_record));
         let session = Session {
             server: self.handle.clone(),
             state: state.clone(),

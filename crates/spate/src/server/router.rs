@@ -30,21 +30,34 @@ use crate::engine::{Handler, PeerHandle, RequestContext};
 use spate_protocol::envelope::{RequestEnvelope, claims_modern, request_meta};
 
 /// What the server knows about one connection, negotiated at `initialize`.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct SessionState {
-    version: OnceLock<ProtocolVersion>,
-    client_capabilities: OnceLock<ClientCapabilities>,
-    client_info: OnceLock<Implementation>,
-    initialized: AtomicBool,
-    log_level: Mutex<Option<LoggingLevel>>,
+    pub(super) version: OnceLock<ProtocolVersion>,
+    pub(super) client_capabilities: OnceLock<ClientCapabilities>,
+    pub(super) client_info: OnceLock<Implementation>,
+    pub(super) initialized: AtomicBool,
+    pub(super) log_level: Mutex<Option<LoggingLevel>>,
     /// A 2026-07-28 request's state, from its envelope: no logs unless the request asked for
     /// a level. Boxed: every legacy session holds this state, and the envelope is large.
     envelope: Option<Box<RequestEnvelope>>,
     /// Names this session as the owner of the 2025-11-25 tasks it creates.
-    task_owner: OnceLock<String>,
+    pub(super) task_owner: OnceLock<String>,
     /// Who the transport authenticated (OAuth), when it did.
-    principal: OnceLock<super::Principal>,
+    pub(super) principal: OnceLock<super::Principal>,
     pub(crate) subscriptions: Mutex<HashSet<String>>,
+    /// Counts the changes worth storing (see [`super::session_record`]).
+    pub(super) revision: std::sync::atomic::AtomicU64,
+    /// Told of every such change, when the transport keeps sessions in a store.
+    pub(super) on_change: OnceLock<super::session_record::OnChange>,
+}
+
+impl std::fmt::Debug for SessionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionState")
+            .field("version", &self.version.get())
+            .field("initialized", &self.is_initialized())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SessionState {
@@ -111,11 +124,20 @@ impl SessionState {
 
     /// The random id that marks this session's tasks as its own.
     pub(crate) fn task_owner(&self) -> &str {
-        self.task_owner.get_or_init(|| {
+        let mut made = false;
+        let owner = self.task_owner.get_or_init(|| {
+            made = true;
             let mut bytes = [0u8; 16];
             rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
             bytes.iter().map(|b| format!("{b:02x}")).collect()
-        })
+        });
+        if made && self.on_change.get().is_some() {
+            // Stored in the background: the owner is only read back after a restart.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(self.changed());
+            }
+        }
+        owner
     }
 
     /// Whether the tasks of `owner` are this session's (it never made one if it has no id).
@@ -155,7 +177,15 @@ impl Handler for Session {
             // requests and `initialized` right behind it (a client need not wait for the
             // answer to send them) are dispatched as other tasks, and may run first.
             let answer = router.initialize(&request);
-            return Box::pin(async move { answer });
+            // Stored before the answer goes out: a client that has its answer has a session
+            // that survives a restart.
+            let stored = answer.is_ok().then(|| self.state.changed());
+            return Box::pin(async move {
+                if let Some(stored) = stored {
+                    stored.await;
+                }
+                answer
+            });
         }
         Box::pin(async move { router.route(request, context).await })
     }
@@ -167,8 +197,9 @@ impl Handler for Session {
     ) -> BoxFuture<'static, ()> {
         if notification.method == methods::NOTIFICATIONS_INITIALIZED
             && self.state.version().is_some()
+            && !self.state.initialized.swap(true, Ordering::AcqRel)
         {
-            self.state.initialized.store(true, Ordering::Release);
+            return self.state.changed();
         }
         Box::pin(async {})
     }
@@ -478,26 +509,35 @@ impl MethodRouter {
             methods::RESOURCES_SUBSCRIBE => {
                 let p: SubscribeRequestParams = request.parse_params()?;
                 let limit = self.server.shared.config.max_subscriptions;
-                let mut subs = self
-                    .state
-                    .subscriptions
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                if subs.len() >= limit && !subs.contains(&p.uri) {
-                    return Err(ErrorObject::invalid_params(format!(
-                        "Too many subscriptions: at most {limit} per session"
-                    )));
+                let added = {
+                    let mut subs = self
+                        .state
+                        .subscriptions
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if subs.len() >= limit && !subs.contains(&p.uri) {
+                        return Err(ErrorObject::invalid_params(format!(
+                            "Too many subscriptions: at most {limit} per session"
+                        )));
+                    }
+                    subs.insert(p.uri)
+                };
+                if added {
+                    self.state.changed().await;
                 }
-                subs.insert(p.uri);
                 fitted(version, EmptyResult::default())
             }
             methods::RESOURCES_UNSUBSCRIBE => {
                 let p: UnsubscribeRequestParams = request.parse_params()?;
-                self.state
+                let removed = self
+                    .state
                     .subscriptions
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .remove(&p.uri);
+                if removed {
+                    self.state.changed().await;
+                }
                 fitted(version, EmptyResult::default())
             }
             methods::PROMPTS_LIST => {
@@ -581,6 +621,7 @@ impl MethodRouter {
                     .log_level
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(p.level);
+                self.state.changed().await;
                 fitted(version, EmptyResult::default())
             }
             methods::TASKS_GET

@@ -58,8 +58,32 @@ pub struct ReadBatch {
 
 /// Why the log could not do something.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("event log: {0}")]
-pub struct LogError(pub String);
+#[error("event log: {message}")]
+pub struct LogError {
+    /// What went wrong (a durable backend names its file and the cause).
+    pub message: String,
+    /// Whether trying again later may succeed (a full disk, a lock held elsewhere): the HTTP
+    /// layer answers 503 with `Retry-After` then.
+    pub transient: bool,
+}
+
+impl LogError {
+    /// A failure that trying again will not mend.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            transient: false,
+        }
+    }
+
+    /// A failure that may pass (see [`LogError::transient`]).
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            transient: true,
+        }
+    }
+}
 
 /// Storage of SSE streams. Stream keys are opaque strings chosen by the transport.
 pub trait EventLog: Send + Sync + 'static {
@@ -86,6 +110,12 @@ pub trait EventLog: Send + Sync + 'static {
     fn remove_prefix(&self, prefix: &str) -> BoxFuture<'_, ()>;
     /// Removes one stream.
     fn remove(&self, stream: &str) -> BoxFuture<'_, ()>;
+    /// The keys of every stream held whose key starts with `prefix` (a session's streams,
+    /// so a session restored after a restart numbers its next stream past them).
+    fn keys_with_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, LogError>>;
     /// Drops what retention no longer keeps; backends that expire entries themselves need
     /// not do anything.
     fn sweep(&self) -> BoxFuture<'_, ()> {
@@ -106,6 +136,12 @@ pub struct Retention {
     /// Streams held in all (default 100 000); beyond, the longest-finished ones go first, then
     /// — all streams live — the one opened longest ago.
     pub max_streams: usize,
+    /// Bytes of event data kept per stream (default 16 MiB); older events are dropped. Only
+    /// the durable backends count bytes: the memory log is bounded by `max_events`.
+    pub max_stream_bytes: u64,
+    /// Bytes of event data kept in all (default 1 GiB); beyond, whole streams go, in the
+    /// order of `max_streams`. Only the durable backends count bytes.
+    pub max_total_bytes: u64,
 }
 
 impl Default for Retention {
@@ -115,6 +151,8 @@ impl Default for Retention {
             max_age: Duration::from_secs(600),
             completed_grace: Duration::from_secs(300),
             max_streams: 100_000,
+            max_stream_bytes: 16 << 20,
+            max_total_bytes: 1 << 30,
         }
     }
 }
@@ -320,8 +358,8 @@ impl Store {
     }
 }
 
-/// The in-memory event log: for one process, tests and the default of `spate serve` until the
-/// durable backends arrive.
+/// The in-memory event log: for one process and tests, and `spate serve` without a data
+/// directory (the durable one is `store::sqlite::event_log`, feature `sqlite`).
 #[derive(Debug, Default)]
 pub struct MemoryEventLog {
     store: Mutex<Store>,
@@ -473,6 +511,20 @@ impl EventLog for MemoryEventLog {
     fn remove(&self, stream: &str) -> BoxFuture<'_, ()> {
         self.lock().remove(stream);
         Box::pin(async {})
+    }
+
+    fn keys_with_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, LogError>> {
+        let keys = self
+            .lock()
+            .ordered
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|key| key.starts_with(prefix))
+            .map(|key| key.to_string())
+            .collect();
+        Box::pin(async move { Ok(keys) })
     }
 
     fn sweep(&self) -> BoxFuture<'_, ()> {

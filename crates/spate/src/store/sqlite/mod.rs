@@ -20,6 +20,9 @@
 //! - `busy_timeout = 5000` ms, `foreign_keys = ON`, `temp_store = MEMORY`;
 //! - WAL checkpoints are SQLite's automatic ones (every 1000 pages), done by the writer.
 //!
+//! The durable stores on it: [`event_log`] (resumable SSE streams), [`session_store`]
+//! (sessions that survive a restart).
+//!
 //! **Migrations**: each store declares its own list ([`Database::migrate`]), numbered from 1
 //! and recorded in the table `spate_migrations` per component. A database whose recorded
 //! version is newer than the code's is refused with a message that says so.
@@ -27,6 +30,8 @@
 mod codec;
 mod error;
 pub mod event_history;
+pub mod event_log;
+pub mod session_store;
 pub mod task_store;
 #[cfg(test)]
 mod testing;

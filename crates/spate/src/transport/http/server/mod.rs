@@ -42,6 +42,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub use crate::store::event_log::{EventLog, MemoryEventLog, Retention};
+pub use crate::store::session_store::{MemorySessionStore, SessionStore};
 pub use config::{HttpConfig, ResponseMode};
 
 use security::Guard;
@@ -87,6 +88,18 @@ impl McpHttp {
 
     /// An HTTP front for `server` storing its streams in `log`.
     pub fn with_log(server: Server, config: HttpConfig, log: Arc<dyn EventLog>) -> Self {
+        Self::with_stores(server, config, log, None)
+    }
+
+    /// An HTTP front for `server` storing its streams in `log` and, with `sessions`, its
+    /// Streamable HTTP sessions: a session the server does not hold (made before a restart)
+    /// is rebuilt from its record when a request names it.
+    pub fn with_stores(
+        server: Server,
+        config: HttpConfig,
+        log: Arc<dyn EventLog>,
+        sessions: Option<Arc<dyn SessionStore>>,
+    ) -> Self {
         let stateless = Arc::new(tokio::sync::Semaphore::new(config.max_stateless_requests));
         let oauth = config
             .oauth
@@ -98,6 +111,7 @@ impl McpHttp {
             config.max_sessions,
             config.session_ttl,
             config.max_finished_streams_per_session,
+            sessions,
         );
         Self {
             app: Arc::new(App {
@@ -213,6 +227,7 @@ impl McpHttp {
                 };
                 sessions.expire_idle();
                 sessions.log().sweep().await;
+                sessions.expire_stored().await;
             }
         });
     }

@@ -52,6 +52,25 @@ pub(crate) enum HttpRejection {
     Busy,
     /// The server could not do its part (a store failed, the engine stopped).
     Internal(String),
+    /// A store failed in a way that may pass (a full disk, a lock held elsewhere): retry.
+    Unavailable(String),
+}
+
+impl HttpRejection {
+    /// A store failure: 503 with `Retry-After` when it may pass, else 500.
+    pub(crate) fn storage(message: String, transient: bool) -> Self {
+        if transient {
+            Self::Unavailable(message)
+        } else {
+            Self::Internal(message)
+        }
+    }
+}
+
+impl From<crate::store::event_log::LogError> for HttpRejection {
+    fn from(e: crate::store::event_log::LogError) -> Self {
+        Self::storage(e.to_string(), e.transient)
+    }
 }
 
 impl IntoResponse for HttpRejection {
@@ -129,6 +148,11 @@ impl IntoResponse for HttpRejection {
                 S::SERVICE_UNAVAILABLE,
                 1,
                 "Service Unavailable: too many requests in progress",
+            ),
+            Self::Unavailable(why) => reply::retry_later(
+                S::SERVICE_UNAVAILABLE,
+                1,
+                &format!("Service Unavailable: {why}"),
             ),
             Self::Internal(why) => {
                 status(S::INTERNAL_SERVER_ERROR, &format!("Internal error: {why}"))

@@ -14,8 +14,9 @@ use spate_protocol::RequestId;
 use crate::engine::{AttachedPeer, FrameSink};
 use crate::engine::{InboundFrame, OutboundFrame, Route};
 use crate::mutex::lock;
-use crate::server::{Server, SessionState};
-use crate::store::event_log::{EventLog, NewEvent};
+use crate::server::{OnChange, Server, SessionState};
+use crate::store::event_log::{EventLog, LogError, NewEvent};
+use crate::store::session_store::{SessionRecord, SessionStore, SessionStoreError};
 
 /// The stream number of a session's standalone (GET) stream.
 pub(super) const STANDALONE: u64 = 0;
@@ -49,6 +50,8 @@ pub(super) struct HttpSession {
     /// The log key of the standalone stream, made once: the fan-out appends to it for every
     /// event that concerns the session.
     standalone_key: Box<str>,
+    /// When the session store last heard it was used (Unix ms).
+    touched_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for HttpSession {
@@ -269,6 +272,38 @@ impl Drop for ActiveGuard {
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct AtCapacity;
 
+/// Why a stored session could not be restored.
+#[derive(Debug)]
+pub(super) enum RestoreFailure {
+    /// A store failed; `transient` when trying again later may succeed.
+    Store {
+        /// What failed (the file and the cause).
+        message: String,
+        /// Whether to ask the client to retry.
+        transient: bool,
+    },
+    /// No room for the session.
+    AtCapacity,
+}
+
+impl From<SessionStoreError> for RestoreFailure {
+    fn from(e: SessionStoreError) -> Self {
+        Self::Store {
+            message: e.to_string(),
+            transient: e.transient,
+        }
+    }
+}
+
+impl From<LogError> for RestoreFailure {
+    fn from(e: LogError) -> Self {
+        Self::Store {
+            transient: e.transient,
+            message: e.to_string(),
+        }
+    }
+}
+
 /// All live sessions of one HTTP server.
 pub(super) struct SessionRegistry {
     sessions: Mutex<HashMap<String, Arc<HttpSession>>>,
@@ -280,17 +315,20 @@ pub(super) struct SessionRegistry {
     finished_kept: usize,
     /// Whether the fan-out of server events runs (started with the first session).
     fanout_started: AtomicBool,
+    /// Where Streamable HTTP sessions are kept beyond this process, if anywhere.
+    store: Option<Arc<dyn SessionStore>>,
 }
 
 impl SessionRegistry {
     /// A registry creating sessions of `server`, with streams in `log`, each session keeping
-    /// at most `finished_kept` finished streams.
+    /// at most `finished_kept` finished streams, and kept in `store` when there is one.
     pub(super) fn new(
         server: Server,
         log: Arc<dyn EventLog>,
         max_sessions: usize,
         ttl: Duration,
         finished_kept: usize,
+        store: Option<Arc<dyn SessionStore>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             sessions: Mutex::new(HashMap::new()),
@@ -300,6 +338,7 @@ impl SessionRegistry {
             ttl,
             finished_kept,
             fanout_started: AtomicBool::new(false),
+            store,
         })
     }
 
@@ -329,6 +368,75 @@ impl SessionRegistry {
 
     /// Starts a new session; at the cap the least recently used idle session makes room.
     pub(super) fn create(self: &Arc<Self>, legacy: bool) -> Result<Arc<HttpSession>, AtCapacity> {
+        self.make_room()?;
+        let session = self.build(new_session_id(), legacy, None, STANDALONE + 1);
+        lock(&self.sessions).insert(session.id.clone(), session.clone());
+        Ok(session)
+    }
+
+    /// The Streamable HTTP session `id`: the live one, else the one the store kept (a
+    /// session made before a restart), rebuilt as it was negotiated; `None` if neither.
+    pub(super) async fn lookup(
+        self: &Arc<Self>,
+        id: &str,
+    ) -> Result<Option<Arc<HttpSession>>, RestoreFailure> {
+        let session = match self.get(id) {
+            Some(live) => Some(live).filter(|s| !s.legacy),
+            None => self.restore(id).await?,
+        };
+        if let (Some(session), Some(store)) = (&session, &self.store) {
+            let now = crate::store::now_ms();
+            let every = u64::try_from(self.ttl.as_millis() / 4).unwrap_or(u64::MAX);
+            let touched = session.touched_ms.load(Ordering::Relaxed);
+            if now.saturating_sub(touched) > every {
+                session.touched_ms.store(now, Ordering::Relaxed);
+                let (store, id) = (store.clone(), session.id.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = store.touch(&id, now).await {
+                        tracing::warn!("{e}");
+                    }
+                });
+            }
+        }
+        Ok(session)
+    }
+
+    /// Rebuilds session `id` from its stored record, numbering its next stream past every
+    /// stream the log still holds for it.
+    async fn restore(
+        self: &Arc<Self>,
+        id: &str,
+    ) -> Result<Option<Arc<HttpSession>>, RestoreFailure> {
+        let Some(store) = &self.store else {
+            return Ok(None);
+        };
+        let Some(record) = store.load(id).await? else {
+            return Ok(None);
+        };
+        let prefix = format!("{id}.");
+        let next_stream = self
+            .log
+            .keys_with_prefix(&prefix)
+            .await?
+            .iter()
+            .filter_map(|key| key.strip_prefix(&prefix)?.parse::<u64>().ok())
+            .max()
+            .map_or(STANDALONE + 1, |n| n + 1);
+        self.make_room().map_err(|_| RestoreFailure::AtCapacity)?;
+        let session = self.build(record.id.clone(), false, Some(&record), next_stream);
+        let mut sessions = lock(&self.sessions);
+        if let Some(held) = sessions.get(id) {
+            // Another request restored it first.
+            session.close();
+            return Ok(Some(held.clone()));
+        }
+        sessions.insert(session.id.clone(), session.clone());
+        tracing::info!("session {id} restored from the session store");
+        Ok(Some(session))
+    }
+
+    /// At the cap, ends the least recently used idle session.
+    fn make_room(&self) -> Result<(), AtCapacity> {
         let evicted = {
             let sessions = lock(&self.sessions);
             if sessions.len() < self.max_sessions {
@@ -346,6 +454,17 @@ impl SessionRegistry {
             tracing::info!("session cap reached: evicting least recently used idle session");
             self.end(&victim);
         }
+        Ok(())
+    }
+
+    /// A session `id` (not yet in the map), from `record` when restored.
+    fn build(
+        self: &Arc<Self>,
+        id: String,
+        legacy: bool,
+        record: Option<&SessionRecord>,
+        next_stream: u64,
+    ) -> Arc<HttpSession> {
         if !self.fanout_started.swap(true, Ordering::AcqRel) {
             super::fanout::start(self, self.server.subscribe_events());
         }
@@ -354,8 +473,7 @@ impl SessionRegistry {
                 session: me.clone(),
                 log: self.log.clone(),
             });
-            let (peer, state) = self.server.serve_attached(sink);
-            let id = new_session_id();
+            let (peer, state) = self.server.serve_attached(sink, record);
             HttpSession {
                 standalone_key: format!("{id}.{STANDALONE}").into(),
                 id,
@@ -364,16 +482,34 @@ impl SessionRegistry {
                 request_streams: Mutex::new(HashMap::default()),
                 delivered: Mutex::new(VecDeque::new()),
                 delivered_kept: self.finished_kept,
-                next_stream: AtomicU64::new(STANDALONE + 1),
+                next_stream: AtomicU64::new(next_stream),
                 standalone_attached: AtomicBool::new(false),
                 last_used: Mutex::new(Instant::now()),
                 active: AtomicUsize::new(0),
                 legacy,
                 closed: AtomicBool::new(false),
+                touched_ms: AtomicU64::new(crate::store::now_ms()),
             }
         });
-        lock(&self.sessions).insert(session.id.clone(), session.clone());
-        Ok(session)
+        if let (Some(store), false) = (&self.store, legacy) {
+            // The 2024-11-05 transport's sessions live with their connection: never stored.
+            session
+                .state
+                .set_on_change(store_changes(store.clone(), session.id.clone()));
+        }
+        session
+    }
+
+    /// Forgets stored sessions unused for longer than the TTL (those of a process before a
+    /// restart that no client came back to).
+    pub(super) async fn expire_stored(&self) {
+        if let Some(store) = &self.store {
+            let ttl = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
+            let before = crate::store::now_ms().saturating_sub(ttl);
+            if let Err(e) = store.expire(before).await {
+                tracing::warn!("{e}");
+            }
+        }
     }
 
     /// Ends a session: its engine stops, its streams are dropped. Whether it existed.
@@ -384,7 +520,16 @@ impl SessionRegistry {
         session.close();
         let log = self.log.clone();
         let prefix = format!("{id}.");
-        tokio::spawn(async move { log.remove_prefix(&prefix).await });
+        let store = self.store.clone();
+        let id = id.to_owned();
+        tokio::spawn(async move {
+            if let Some(store) = store {
+                if let Err(e) = store.remove(&id).await {
+                    tracing::warn!("{e}");
+                }
+            }
+            log.remove_prefix(&prefix).await;
+        });
         true
     }
 
@@ -404,6 +549,20 @@ impl SessionRegistry {
         }
         expired.len()
     }
+}
+
+/// Stores a session's record whenever what it negotiated changes.
+fn store_changes(store: Arc<dyn SessionStore>, id: String) -> OnChange {
+    Arc::new(move |state: &SessionState| {
+        let record = state.to_record(&id);
+        let store = store.clone();
+        Box::pin(async move {
+            let id = record.id.clone();
+            if let Err(e) = store.save(record).await {
+                tracing::error!("session {id} not stored: {e}");
+            }
+        })
+    })
 }
 
 /// 128 random bits as 32 lowercase hex characters (visible ASCII, as the spec requires).

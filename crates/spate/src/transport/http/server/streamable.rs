@@ -16,7 +16,7 @@ use spate_protocol::{InitializeRequestParams, Message, ProtocolVersion, RequestI
 use super::App;
 use super::rejection::HttpRejection;
 use super::reply;
-use super::sessions::{HttpSession, STANDALONE, StreamRefusal};
+use super::sessions::{HttpSession, RestoreFailure, STANDALONE, StreamRefusal};
 use super::sse;
 use super::stream_reader::{Framing, OnDrop, StreamReader, sse_response};
 use crate::engine::InboundFrame;
@@ -36,13 +36,16 @@ fn accepts(headers: &HeaderMap, mime: &str) -> bool {
     })
 }
 
-/// The session a request names.
-fn session_of(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, HttpRejection> {
+/// The session a request names: live, or restored from the session store after a restart.
+async fn session_of(app: &App, headers: &HeaderMap) -> Result<Arc<HttpSession>, HttpRejection> {
     let id = header_str(headers, SESSION_ID).ok_or(HttpRejection::SessionIdRequired)?;
-    app.sessions
-        .get(id)
-        .filter(|s| !s.legacy)
-        .ok_or(HttpRejection::UnknownSession)
+    match app.sessions.lookup(id).await {
+        Ok(found) => found.ok_or(HttpRejection::UnknownSession),
+        Err(RestoreFailure::AtCapacity) => Err(HttpRejection::TooManySessions),
+        Err(RestoreFailure::Store { message, transient }) => {
+            Err(HttpRejection::storage(message, transient))
+        }
+    }
 }
 
 /// A session authenticated at `initialize` serves only that subject afterwards.
@@ -125,7 +128,7 @@ fn request_ids(frame: &Frame) -> Vec<RequestId> {
 
 /// The session a POST belongs to: a new one for an `initialize` without a session id (owned
 /// by the caller, when authenticated), else the one named, checked; whether it is new.
-fn session_for_post(
+async fn session_for_post(
     app: &App,
     headers: &HeaderMap,
     initialize: bool,
@@ -141,7 +144,7 @@ fn session_for_post(
         }
         return Ok((session, true));
     }
-    let session = session_of(app, headers)?;
+    let session = session_of(app, headers).await?;
     version_ok(headers)?;
     same_subject(&session, principal)?;
     Ok((session, false))
@@ -180,7 +183,7 @@ pub(super) async fn post(
         _ => None,
     };
     let (session, created) =
-        session_for_post(&app, &headers, initialize.is_some(), principal.as_ref())?;
+        session_for_post(&app, &headers, initialize.is_some(), principal.as_ref()).await?;
     let _active = session.use_now();
     if matches!(frame, Frame::Batch(_))
         && session.state.version().is_some_and(|v| !v.allows_batches())
@@ -211,9 +214,7 @@ pub(super) async fn post(
     let log = app.sessions.log().clone();
     let key = session.stream_key(stream);
     // Create the stream before the engine can write to it, so readers can wait on it.
-    log.append(&key, Vec::new())
-        .await
-        .map_err(|e| HttpRejection::Internal(e.to_string()))?;
+    log.append(&key, Vec::new()).await?;
     if !session.deliver(InboundFrame::Decoded(frame)).await {
         return Err(HttpRejection::SessionEnded);
     }
@@ -329,17 +330,14 @@ pub(super) async fn get(
             "Not Acceptable: Accept must list text/event-stream",
         ));
     }
-    let session = session_of(&app, &headers)?;
+    let session = session_of(&app, &headers).await?;
     version_ok(&headers)?;
     let log = app.sessions.log().clone();
     if let Some(last) = header_str(&headers, "last-event-id") {
         let (stream, seq) = session
             .parse_event_id(last)
             .ok_or(HttpRejection::ForeignEventId)?;
-        let now = log
-            .read_after(&session.stream_key(stream), seq, 0)
-            .await
-            .unwrap_or_default();
+        let now = log.read_after(&session.stream_key(stream), seq, 0).await?;
         if !now.known {
             return Err(HttpRejection::StreamGone);
         }
@@ -369,7 +367,10 @@ pub(super) async fn get(
         return Err(HttpRejection::StandaloneOpen);
     }
     let key = session.stream_key(STANDALONE);
-    let _ = log.append(&key, Vec::new()).await;
+    if let Err(e) = log.append(&key, Vec::new()).await {
+        session.standalone_attached.store(false, Ordering::Release);
+        return Err(e.into());
+    }
     let cursor = log
         .read_after(&key, u64::MAX - 1, 0)
         .await
@@ -412,7 +413,7 @@ pub(super) async fn delete(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
 ) -> Result<StatusCode, HttpRejection> {
-    let session = session_of(&app, &headers)?;
+    let session = session_of(&app, &headers).await?;
     app.sessions.end(&session.id);
     Ok(StatusCode::OK)
 }
