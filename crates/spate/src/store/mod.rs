@@ -6,15 +6,11 @@
 //! - [`task_store`]: task records (status, result, questions) polled by `tasks/get`.
 //! - [`event_history`]: the occurrences of each event type (the events extension), which
 //!   every delivery mode reads.
-<<<<<<< HEAD
-//! - `sqlite` (feature `sqlite`): the embedded database the durable backends share, and
-//!   those backends (the event history, webhook subscriptions, tasks), which keep their
-//!   state across restarts.
-=======
 //! - [`session_store`]: the 2025-era HTTP sessions (`Mcp-Session-Id`) as records, so a session
 //!   outlives a restart.
-//! - `sqlite` (feature `sqlite`): the embedded database the durable backends share.
->>>>>>> wip-log
+//! - `sqlite` (feature `sqlite`): the embedded database the durable backends share, and
+//!   those backends (the event log, sessions, the event history, webhook subscriptions,
+//!   tasks), which keep their state across restarts.
 //! - [`webhook_subscriptions`]: the events extension's webhook subscriptions, their
 //!   delivery progress, and the callbacks principals verified.
 //!

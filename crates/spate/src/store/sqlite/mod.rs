@@ -21,7 +21,8 @@
 //! - WAL checkpoints are SQLite's automatic ones (every 1000 pages), done by the writer.
 //!
 //! The durable stores on it: [`event_log`] (resumable SSE streams), [`session_store`]
-//! (sessions that survive a restart).
+//! (sessions that survive a restart), [`event_history`] (the events extension's
+//! occurrences), [`webhook_subscriptions`], and [`task_store`].
 //!
 //! **Migrations**: each store declares its own list ([`Database::migrate`]), numbered from 1
 //! and recorded in the table `spate_migrations` per component. A database whose recorded
