@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use spate::server::{
-    Args, Context, PromptEntry, ResourceEntry, Server, ServerConfig, Structured, TemplateEntry,
+    Args, Context, EventEntry, PromptEntry, ResourceEntry, Server, ServerConfig, Structured, TemplateEntry,
     ToolError, Uri, prefix_matches,
 };
 use spate_protocol::{
@@ -156,9 +156,24 @@ pub fn server(config: ServerConfig) -> Server {
             )
             .complete("name", |prefix, _| prefix_matches(NAMES, prefix)),
         )
+        .event(EventEntry::unfiltered::<Tick>(
+            CLOCK_TICK,
+            "The demo clock ticked (every 5 s): a trigger to poll, stream or take by webhook",
+        ))
 }
 
-/// Starts the task that changes `demo://clock` and tells subscribers.
+/// The event type the demo clock emits.
+const CLOCK_TICK: &str = "clock.tick";
+
+/// What a `clock.tick` occurrence carries.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Tick {
+    /// The Unix time of the tick, in seconds.
+    unix: u64,
+}
+
+/// Starts the task that changes `demo://clock`, tells its subscribers, and emits
+/// `clock.tick`.
 pub fn start_clock(server: &Server) {
     let handle = server.handle();
     tokio::spawn(async move {
@@ -167,6 +182,12 @@ pub fn start_clock(server: &Server) {
         loop {
             tick.tick().await;
             handle.resource_updated("demo://clock");
+            let unix = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            if let Err(e) = handle.emit(CLOCK_TICK, &Tick { unix }, None).await {
+                tracing::warn!("clock.tick not recorded: {e}");
+            }
         }
     });
 }

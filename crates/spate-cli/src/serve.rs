@@ -11,8 +11,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use spate::server::ServerConfig;
+use spate::store::sqlite::event_history::SqliteEventHistory;
 use spate::store::sqlite::event_log::SqliteEventLog;
 use spate::store::sqlite::session_store::SqliteSessionStore;
+use spate::store::sqlite::task_store::SqliteTaskStore;
+use spate::store::sqlite::webhook_subscriptions::SqliteWebhookSubscriptions;
+use spate::transport::http::client::webhook_sender::{HttpWebhookSender, WebhookSenderConfig};
 use spate::store::sqlite::{Database, Durability};
 use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
 use spate::transport::stdio::StdioLimits;
@@ -166,18 +170,37 @@ fn default_data_dir() -> Result<PathBuf, String> {
         .ok_or_else(|| "no home directory for the data directory; give --data-dir DIR".into())
 }
 
-/// The HTTP front of `server`: in memory, or on the database in `dir`.
+fn refuse(e: spate::store::sqlite::StorageError) -> String {
+    format!("cannot start: {e}")
+}
+
+/// The server's configuration: tasks, event history and webhook subscriptions on the
+/// database when there is one, and webhook delivery (https callbacks, the strict address
+/// policy) always.
+async fn server_config(db: Option<&Database>) -> Result<ServerConfig, String> {
+    let mut config = ServerConfig::default();
+    let sender = HttpWebhookSender::new(WebhookSenderConfig::default())
+        .map_err(|e| format!("cannot start webhook delivery: {e}"))?;
+    config.events.webhooks.sender = Some(Arc::new(sender));
+    if let Some(db) = db {
+        config.tasks.store = Arc::new(SqliteTaskStore::open(db, 10_000).await.map_err(refuse)?);
+        config.events.history =
+            Arc::new(SqliteEventHistory::open(db, 10_000).await.map_err(refuse)?);
+        config.events.webhooks.store =
+            Arc::new(SqliteWebhookSubscriptions::open(db).await.map_err(refuse)?);
+    }
+    Ok(config)
+}
+
+/// The HTTP front of `server`: in memory, or on `db`.
 async fn http_front(
     server: spate::server::Server,
     config: HttpConfig,
-    dir: Option<PathBuf>,
-    durability: Durability,
+    db: Option<Database>,
 ) -> Result<McpHttp, String> {
-    let Some(dir) = dir else {
+    let Some(db) = db else {
         return Ok(McpHttp::new(server, config));
     };
-    let refuse = |e: spate::store::sqlite::StorageError| format!("cannot start: {e}");
-    let db = Database::open_dir(&dir, durability).map_err(refuse)?;
     let log = SqliteEventLog::open(db.clone(), config.retention)
         .await
         .map_err(refuse)?;
@@ -192,8 +215,24 @@ async fn http_front(
 
 /// Runs `spate serve`.
 pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
-    let server = crate::demo::server(ServerConfig::default());
+    let dir = data_dir(args.data_dir)?;
+    let durability = if args.fsync {
+        Durability::Full
+    } else {
+        Durability::Normal
+    };
+    let db = match &dir {
+        Some(dir) => Some(Database::open_dir(dir, durability).map_err(refuse)?),
+        None => None,
+    };
+    let server = crate::demo::server(server_config(db.as_ref()).await?);
     crate::demo::start_clock(&server);
+    // Webhook subscriptions kept from before a restart are delivered to again.
+    server
+        .handle()
+        .resume_webhooks()
+        .await
+        .map_err(|e| format!("cannot resume webhook subscriptions: {}", e.message))?;
     let Some(addr) = args.listen else {
         let limits = {
             let mut config = StdioLimits::default();
@@ -228,12 +267,6 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         config.oauth = None;
         config
     };
-    let dir = data_dir(args.data_dir)?;
-    let durability = if args.fsync {
-        Durability::Full
-    } else {
-        Durability::Normal
-    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -247,7 +280,7 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         Some(dir) => format!("state in {}", dir.display()),
         None => "state in memory".to_owned(),
     };
-    let front = http_front(server, http, dir, durability).await?;
+    let front = http_front(server, http, db).await?;
     eprintln!("spate: serving MCP on http://{bound}/mcp (HTTP+SSE: http://{bound}/sse; {kept})");
     front
         .serve(listener)
