@@ -19,4 +19,5 @@ pub use frame::{InboundFrame, OutboundFrame, Route, Transport};
 pub use handler::{Handler, RequestContext};
 pub use outbound::FrameSink;
 pub use peer::{AttachedPeer, Peer, PeerHandle, ProgressCallback, ProgressUpdate, RequestOptions};
+#[cfg(feature = "http-server")]
 pub(crate) use run::batches_refused;
