@@ -59,9 +59,6 @@ struct ConfirmAction {
 /// The longest pause `process_files` accepts between files, so a call cannot park a task for hours.
 const MAX_DELAY_MS: u64 = 60_000;
 
-/// How often the `demo://clock` resource changes.
-const CLOCK_PERIOD: Duration = Duration::from_secs(5);
-
 const NAMES: [&str; 6] = ["Ada", "Alan", "Barbara", "Grace", "Katherine", "Linus"];
 
 /// Builds the demo server.
@@ -99,7 +96,7 @@ pub fn server(config: ServerConfig) -> Server {
                 uri: "demo://clock".into(),
                 name: "clock".into(),
                 title: Some("The server's clock".into()),
-                description: Some(format!("Seconds since the Unix epoch; changes every {} s", CLOCK_PERIOD.as_secs())),
+                description: Some("Seconds since the Unix epoch; changes at every clock tick (every 5 s unless `--clock-interval` says otherwise)".into()),
                 mime_type: Some("text/plain".into()),
                 ..Default::default()
             },
@@ -158,7 +155,7 @@ pub fn server(config: ServerConfig) -> Server {
         )
         .event(EventEntry::unfiltered::<Tick>(
             CLOCK_TICK,
-            "The demo clock ticked (every 5 s): a trigger to poll, stream or take by webhook",
+            "The demo clock ticked (every 5 s unless `--clock-interval` says otherwise): a trigger to poll, stream or take by webhook",
         ))
 }
 
@@ -173,11 +170,11 @@ struct Tick {
 }
 
 /// Starts the task that changes `demo://clock`, tells its subscribers, and emits
-/// `clock.tick`.
-pub fn start_clock(server: &Server) {
+/// `clock.tick`, every `period`.
+pub fn start_clock(server: &Server, period: Duration) {
     let handle = server.handle();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(CLOCK_PERIOD);
+        let mut tick = tokio::time::interval(period);
         tick.tick().await;
         loop {
             tick.tick().await;

@@ -9,6 +9,7 @@ use spate::auth::resource_server::{
 };
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use spate::server::ServerConfig;
 use spate::store::sqlite::event_history::SqliteEventHistory;
@@ -64,6 +65,12 @@ pub struct ServeArgs {
     /// the process being killed), at the cost of one disk flush per commit group.
     #[arg(long)]
     fsync: bool,
+    /// How often the demo clock ticks (changes `demo://clock` and emits `clock.tick`), in
+    /// milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
+    clock_interval: u64,
+    #[command(flatten)]
+    webhooks: WebhookArgs,
     #[command(flatten)]
     oauth: OAuthArgs,
 }
@@ -144,6 +151,21 @@ impl OAuthArgs {
     }
 }
 
+/// Development switches of webhook delivery. Both are off by default: callbacks must then be
+/// `https` on globally routable addresses, and `events/subscribe` needs an authenticated
+/// principal (OAuth or a bearer token).
+#[derive(Debug, Args)]
+pub struct WebhookArgs {
+    /// For development: allow webhook callbacks to plain `http` on loopback
+    /// (`http://127.0.0.1:PORT/…`, `http://localhost…`, `[::1]`).
+    #[arg(long)]
+    webhook_allow_loopback_http: bool,
+    /// For development: requests without an authenticated principal subscribe to webhooks
+    /// as this principal (they own its subscriptions).
+    #[arg(long, value_name = "NAME")]
+    webhook_dev_principal: Option<String>,
+}
+
 /// The data directory `--data-dir` or `SPATE_DATA_DIR` names, if any.
 fn data_dir(flag: Option<PathBuf>) -> Result<Option<PathBuf>, String> {
     let chosen = match flag {
@@ -177,11 +199,24 @@ fn refuse(e: spate::store::sqlite::StorageError) -> String {
 /// The server's configuration: tasks, event history and webhook subscriptions on the
 /// database when there is one, and webhook delivery (https callbacks, the strict address
 /// policy) always.
-async fn server_config(db: Option<&Database>) -> Result<ServerConfig, String> {
+async fn server_config(
+    db: Option<&Database>,
+    webhooks: &WebhookArgs,
+) -> Result<ServerConfig, String> {
     let mut config = ServerConfig::default();
-    let sender = HttpWebhookSender::new(WebhookSenderConfig::default())
+    let mut sending = WebhookSenderConfig::default();
+    if webhooks.webhook_allow_loopback_http {
+        sending.policy.allow_loopback = true;
+        sending.allow_http_loopback = true;
+    }
+    let sender = HttpWebhookSender::new(sending)
         .map_err(|e| format!("cannot start webhook delivery: {e}"))?;
     config.events.webhooks.sender = Some(Arc::new(sender));
+    config
+        .events
+        .webhooks
+        .anonymous_principal
+        .clone_from(&webhooks.webhook_dev_principal);
     if let Some(db) = db {
         config.tasks.store = Arc::new(SqliteTaskStore::open(db, 10_000).await.map_err(refuse)?);
         config.events.history =
@@ -225,8 +260,8 @@ pub async fn run(args: ServeArgs) -> Result<ExitCode, String> {
         Some(dir) => Some(Database::open_dir(dir, durability).map_err(refuse)?),
         None => None,
     };
-    let server = crate::demo::server(server_config(db.as_ref()).await?);
-    crate::demo::start_clock(&server);
+    let server = crate::demo::server(server_config(db.as_ref(), &args.webhooks).await?);
+    crate::demo::start_clock(&server, Duration::from_millis(args.clock_interval));
     // Webhook subscriptions kept from before a restart are delivered to again.
     server
         .handle()

@@ -84,6 +84,17 @@ impl StorageError {
         }
     }
 
+    /// The integrity check found `findings` in the file.
+    pub(crate) fn damaged(path: &Path, findings: &str) -> Self {
+        Self {
+            kind: StorageErrorKind::Corrupt,
+            message: format!(
+                "database {}: it is damaged (integrity check: {findings}); move it aside (a new one is made) or restore a backup",
+                path.display()
+            ),
+        }
+    }
+
     pub(crate) fn closed(path: &Path) -> Self {
         Self {
             kind: StorageErrorKind::Closed,

@@ -80,6 +80,8 @@ type Job = Box<dyn WriteJob>;
 trait WriteJob: Send {
     /// Runs the write; `false` when it failed (its savepoint is then rolled back).
     fn run(&mut self, db: &Connection) -> bool;
+    /// The write's own failure, if it ran and failed.
+    fn failure(&self) -> Option<StorageError>;
     /// Tells the caller: the write's own result once `committed` is `Ok`, else that error
     /// (also for a write that never ran because the group failed first).
     fn finish(self: Box<Self>, committed: Result<(), StorageError>);
@@ -106,6 +108,13 @@ where
         let ok = result.is_ok();
         self.result = Some(result);
         ok
+    }
+
+    fn failure(&self) -> Option<StorageError> {
+        match &self.result {
+            Some(Err(e)) => Some(e.clone()),
+            _ => None,
+        }
     }
 
     fn finish(self: Box<Self>, committed: Result<(), StorageError>) {
@@ -156,6 +165,10 @@ impl Database {
                 r.get::<_, i64>(0)
             })
             .map_err(|e| StorageError::sqlite(path, &e))?;
+        // A damaged file (truncated, overwritten in part) can have an intact first page:
+        // look at every page once now, so it is refused at start rather than found half-way
+        // through serving.
+        check_integrity(&writer, path)?;
         writer
             .execute_batch(
                 "CREATE TABLE IF NOT EXISTS spate_migrations (
@@ -182,6 +195,24 @@ impl Database {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Caps the database at `pages` pages (`PRAGMA max_page_count`; a page is 4 KiB), or
+    /// lifts the cap (`None`). A write that would grow the file past the cap fails as a full
+    /// disk does ([`StorageErrorKind::Full`]: clients are answered 503 with `Retry-After`),
+    /// and writes succeed again once the cap is raised or retention frees pages. A cap below
+    /// the current size holds the database at its current size. Returns the cap in effect.
+    pub async fn set_max_pages(&self, pages: Option<u64>) -> Result<u64, StorageError> {
+        // SQLite's own ceiling: 2^32 - 2 pages.
+        let pages = pages.unwrap_or(0xFFFF_FFFE);
+        let cap: i64 = self
+            .write(move |db| {
+                db.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |r| {
+                    r.get(0)
+                })
+            })
+            .await?;
+        Ok(cap.unsigned_abs())
     }
 
     /// Brings `component`'s tables to the last of `migrations` (each `(version, sql)`,
@@ -308,6 +339,35 @@ fn connect(path: &Path, durability: Durability, writer: bool) -> Result<Connecti
     Ok(db)
 }
 
+/// Why a commit group failed.
+enum GroupFailed {
+    /// A statement of the writer's own (begin, savepoint, commit).
+    Sqlite(rusqlite::Error),
+    /// A write failed and SQLite rolled the whole transaction back.
+    RolledBack,
+}
+
+impl From<rusqlite::Error> for GroupFailed {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
+/// `PRAGMA quick_check`: the structure of every page (not the indexes' contents), read once.
+fn check_integrity(db: &Connection, path: &Path) -> Result<(), StorageError> {
+    let mut statement = db
+        .prepare("PRAGMA quick_check(5)")
+        .map_err(|e| StorageError::sqlite(path, &e))?;
+    let findings = statement
+        .query_map([], |r| r.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| StorageError::sqlite(path, &e))?;
+    if findings.len() == 1 && findings[0] == "ok" {
+        return Ok(());
+    }
+    Err(StorageError::damaged(path, &findings.join("; ")))
+}
+
 /// The writer thread: takes the writes waiting (up to [`GROUP_MAX`]), runs each in a
 /// savepoint of one transaction, commits, then tells every caller.
 fn write_loop(mut db: Connection, queue: &std::sync::mpsc::Receiver<Job>, path: &Path) {
@@ -319,18 +379,30 @@ fn write_loop(mut db: Connection, queue: &std::sync::mpsc::Receiver<Job>, path: 
                 Err(_) => break,
             }
         }
-        let outcome = (|| -> rusqlite::Result<()> {
+        let outcome = (|| -> Result<(), GroupFailed> {
             let mut tx = db.transaction()?;
             for job in &mut group {
                 let savepoint = tx.savepoint()?;
                 if job.run(&savepoint) {
                     savepoint.commit()?;
+                } else if savepoint.is_autocommit() {
+                    // Some failures (a full disk among them) make SQLite roll the whole
+                    // transaction back: the writes before this one are gone too, so the
+                    // group fails with this write's cause, and nothing after it runs
+                    // outside a transaction.
+                    return Err(GroupFailed::RolledBack);
                 }
                 // else: dropping the savepoint rolls the failed write back, alone.
             }
-            tx.commit()
+            tx.commit().map_err(Into::into)
         })();
-        let outcome = outcome.map_err(|e| StorageError::sqlite(path, &e));
+        let outcome = outcome.map_err(|e| match e {
+            GroupFailed::Sqlite(e) => StorageError::sqlite(path, &e),
+            GroupFailed::RolledBack => group
+                .iter()
+                .find_map(|job| job.failure())
+                .unwrap_or_else(|| StorageError::closed(path)),
+        });
         if let Err(e) = &outcome {
             tracing::error!("{e}");
         }
