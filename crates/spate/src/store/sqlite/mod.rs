@@ -460,6 +460,52 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
+    /// A full disk, injected through the engine itself (`max_page_count`): the write that
+    /// does not fit fails as `Full` (transient), nothing of it is kept, everything committed
+    /// before is intact, and writes succeed again once there is room.
+    #[tokio::test]
+    async fn a_full_database_refuses_the_write_and_keeps_what_was_committed() {
+        let dir = dir();
+        let db = Database::open_dir(&dir, Durability::Normal).unwrap();
+        db.migrate("test", MIGRATIONS).await.unwrap();
+        for i in 0..50 {
+            db.write(move |c| c.execute("INSERT INTO t (x) VALUES (?1)", [i]))
+                .await
+                .unwrap();
+        }
+        let pages: i64 = db
+            .read(|c| c.query_row("PRAGMA page_count", [], |r| r.get(0)))
+            .await
+            .unwrap();
+        db.set_max_pages(Some(pages.unsigned_abs())).await.unwrap();
+        let big = "x".repeat(64 * 1024);
+        let e = db
+            .write(move |c| c.execute("INSERT INTO t (x, y) VALUES (999, ?1)", [big]))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, StorageErrorKind::Full, "{e}");
+        assert!(e.is_transient() && e.message.contains("spate.db"), "{e}");
+        let count = |db: &Database| {
+            let db = db.clone();
+            async move {
+                db.read(|c| {
+                    c.query_row("SELECT count(*), max(x) FROM t", [], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
+                })
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(count(&db).await, (50, 49), "the failed write left nothing");
+        db.set_max_pages(None).await.unwrap();
+        db.write(|c| c.execute("INSERT INTO t (x) VALUES (50)", []))
+            .await
+            .unwrap();
+        assert_eq!(count(&db).await, (51, 50));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
     #[tokio::test]
     async fn a_newer_schema_and_a_foreign_file_are_refused_with_advice() {
         let dir = dir();
