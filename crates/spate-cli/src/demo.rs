@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use spate::server::{
-    Args, Context, EventEntry, PromptEntry, ResourceEntry, Server, ServerConfig, Structured, TemplateEntry,
-    ToolError, Uri, prefix_matches,
+    Args, Context, EventEntry, PromptEntry, ResourceEntry, Server, ServerConfig, Structured,
+    TemplateEntry, ToolError, Uri, prefix_matches,
 };
 use spate_protocol::{
     ContentBlock, CreateMessageRequestParams, ElicitRequestParams, ElicitationSchema, ErrorObject,

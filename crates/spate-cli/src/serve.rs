@@ -16,8 +16,8 @@ use spate::store::sqlite::event_log::SqliteEventLog;
 use spate::store::sqlite::session_store::SqliteSessionStore;
 use spate::store::sqlite::task_store::SqliteTaskStore;
 use spate::store::sqlite::webhook_subscriptions::SqliteWebhookSubscriptions;
-use spate::transport::http::client::webhook_sender::{HttpWebhookSender, WebhookSenderConfig};
 use spate::store::sqlite::{Database, Durability};
+use spate::transport::http::client::webhook_sender::{HttpWebhookSender, WebhookSenderConfig};
 use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
 use spate::transport::stdio::StdioLimits;
 
