@@ -17,6 +17,9 @@ use crate::Result;
 pub enum Who {
     /// Spate's `bench-server`.
     Spate,
+    /// The same `bench-server` with `--data-dir`: its event log and sessions on SQLite.
+    #[serde(rename = "spate-sqlite")]
+    SpateSqlite,
     /// rmcp with `StreamableHttpService` + `LocalSessionManager`.
     Rmcp,
     /// The TypeScript SDK on Node.
@@ -29,12 +32,20 @@ pub enum Who {
 
 impl Who {
     /// Every contestant, in report order.
-    pub const ALL: [Who; 5] = [Who::Spate, Who::Rmcp, Who::Ts, Who::Python, Who::Ceiling];
+    pub const ALL: [Who; 6] = [
+        Who::Spate,
+        Who::SpateSqlite,
+        Who::Rmcp,
+        Who::Ts,
+        Who::Python,
+        Who::Ceiling,
+    ];
 
     /// The short name used on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Who::Spate => "spate",
+            Who::SpateSqlite => "spate-sqlite",
             Who::Rmcp => "rmcp",
             Who::Ts => "ts",
             Who::Python => "python",
@@ -80,6 +91,39 @@ pub struct Running {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The SQLite contestant's data directory, removed once the server is stopped.
+    data: Option<DataDir>,
+}
+
+/// A fresh data directory for one run of the SQLite contestant, on the temporary
+/// directory's file system; removed when dropped.
+#[derive(Debug)]
+pub struct DataDir(PathBuf);
+
+impl DataDir {
+    fn new() -> Result<Self> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "spate-bench-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Running {
@@ -103,6 +147,7 @@ impl Running {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        drop(self.data.take());
     }
 }
 
@@ -110,7 +155,7 @@ impl Programs {
     /// Whether the contestant's program is available.
     pub fn has(&self, who: Who) -> bool {
         match who {
-            Who::Spate => true,
+            Who::Spate | Who::SpateSqlite => true,
             Who::Rmcp => self.rmcp.is_some(),
             Who::Ceiling => self.ceiling.is_some(),
             Who::Ts => self.ts.is_some(),
@@ -123,18 +168,20 @@ impl Programs {
     pub fn start(&self, who: Who, mode: &str) -> Result<Running> {
         let addr = free_port()?;
         let listen = addr.to_string();
-        let mut cmd = match self.cpu {
-            Some(cpu) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", &cpu.to_string()]);
-                c
-            }
-            None => Command::new("env"),
-        };
+        let mut cmd = self.pinned();
+        let mut data = None;
         match who {
             Who::Spate => {
                 cmd.arg(&self.spate)
                     .args(["--listen", &listen, "--mode", mode, "--workers", "1"]);
+            }
+            Who::SpateSqlite => {
+                let dir = DataDir::new()?;
+                cmd.arg(&self.spate)
+                    .args(["--listen", &listen, "--mode", mode, "--workers", "1"])
+                    .arg("--data-dir")
+                    .arg(dir.path());
+                data = Some(dir);
             }
             Who::Ceiling => {
                 cmd.arg(self.ceiling.as_ref().ok_or("no ceiling binary")?)
@@ -164,19 +211,12 @@ impl Programs {
                     .args(["--listen", &listen, "--mode", mode]);
             }
         }
-        // The server dies with the driver, however the driver ends.
-        // SAFETY: prctl is async-signal-safe and touches only the child being started.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        die_with_driver(&mut cmd);
         cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let child = cmd.spawn()?;
-        let running = Running { child, addr };
+        let running = Running { child, addr, data };
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
@@ -190,6 +230,72 @@ impl Programs {
             who.name()
         )
         .into())
+    }
+}
+
+impl Programs {
+    /// A command that runs its program on the server CPU (when pinning).
+    fn pinned(&self) -> Command {
+        match self.cpu {
+            Some(cpu) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", &cpu.to_string()]);
+                c
+            }
+            None => Command::new("env"),
+        }
+    }
+
+    /// Runs `bench-server append` (W10) pinned to the server CPU, on the memory log
+    /// (`spate`) or on SQLite in a fresh data directory (`spate-sqlite`), and returns the
+    /// JSON line it prints.
+    pub fn append(
+        &self,
+        who: Who,
+        streams: usize,
+        bytes: usize,
+        warmup: f64,
+        duration: f64,
+    ) -> Result<serde_json::Value> {
+        let mut cmd = self.pinned();
+        cmd.arg(&self.spate).args(["--workers", "1"]);
+        let data = match who {
+            Who::Spate => None,
+            Who::SpateSqlite => Some(DataDir::new()?),
+            other => return Err(format!("{} has no event log to append to", other.name()).into()),
+        };
+        if let Some(dir) = &data {
+            cmd.arg("--data-dir").arg(dir.path());
+        }
+        cmd.arg("append")
+            .args(["--streams", &streams.to_string()])
+            .args(["--bytes", &bytes.to_string()])
+            .args(["--warmup", &warmup.to_string()])
+            .args(["--duration", &duration.to_string()]);
+        die_with_driver(&mut cmd);
+        let out = cmd.stdin(Stdio::null()).output()?;
+        drop(data);
+        if !out.status.success() {
+            return Err(format!(
+                "bench-server append: {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+            .into());
+        }
+        let line = String::from_utf8_lossy(&out.stdout);
+        Ok(serde_json::from_str(line.trim())?)
+    }
+}
+
+/// The child dies with the driver, however the driver ends.
+fn die_with_driver(cmd: &mut Command) {
+    // SAFETY: prctl is async-signal-safe and touches only the child being started.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
     }
 }
 

@@ -44,6 +44,9 @@ pub enum Job {
         rate: f64,
         pace: poll::Pace,
     },
+    /// W10: appends of `bytes`-byte events to the event log itself (no HTTP) from `streams`
+    /// concurrent streams, in `bench-server append`.
+    Append { streams: usize, bytes: usize },
 }
 
 /// One row group of the report: a workload variant and who runs it.
@@ -125,6 +128,12 @@ pub struct Plan {
     /// Sizes of the events workloads W7–W9 (absent from results written before them).
     #[serde(default)]
     pub events: EventsPlan,
+    /// W10: concurrent streams, one variant each (absent from results written before it).
+    #[serde(default)]
+    pub append_streams: Vec<usize>,
+    /// W10: bytes per event.
+    #[serde(default)]
+    pub append_bytes: usize,
 }
 
 /// Sizes of the events workloads (W7 uses `fanout_n` and `fanout_rounds` as W4 does).
@@ -175,6 +184,8 @@ impl Plan {
             open_rate: 1_000.0,
             many: 32,
             events: EventsPlan::default(),
+            append_streams: vec![1, 256],
+            append_bytes: 1000,
         }
     }
 
@@ -203,6 +214,8 @@ impl Plan {
                 poll_rate: 100.0,
                 poll_every_ms: 100,
             },
+            append_streams: vec![1, 16],
+            append_bytes: 1000,
         }
     }
 
@@ -244,7 +257,7 @@ impl Plan {
             variant: format!("bump k=10, SSE answers, c={c}"),
             mode: "sse",
             job: steady(Op::Bump(10), c, Pace::Closed),
-            who: sdks.clone(),
+            who: vec![Spate, SpateSqlite, Rmcp, Ts, Python],
         });
         specs.push(Spec {
             workload: "W3",
@@ -326,7 +339,7 @@ impl Plan {
                     pad,
                     trials: self.replay_trials,
                 },
-                who: vec![Spate, Rmcp, Ts],
+                who: vec![Spate, SpateSqlite, Rmcp, Ts],
             });
         }
         let storm_m = self.replay_m.min(100);
@@ -384,6 +397,21 @@ impl Plan {
                 who: vec![Spate],
             });
         }
+        for &streams in &self.append_streams {
+            specs.push(Spec {
+                workload: "W10",
+                variant: format!(
+                    "event-log appends of {} B events from {streams} concurrent stream(s), in process",
+                    self.append_bytes
+                ),
+                mode: "json",
+                job: Job::Append {
+                    streams,
+                    bytes: self.append_bytes,
+                },
+                who: vec![Spate, SpateSqlite],
+            });
+        }
         specs
     }
 }
@@ -391,7 +419,83 @@ impl Plan {
 /// Runs one spec against one contestant on a fresh server.
 pub async fn run_one(programs: &Programs, plan: &Plan, spec: &Spec, who: Who, rep: u32) -> Cell {
     let mode = who.mode(spec.mode);
-    let mut out = match programs.start(who, mode) {
+    let mut out = if let Job::Append { streams, bytes } = spec.job {
+        append(programs, plan, who, streams, bytes)
+    } else {
+        serve_and_run(programs, plan, spec, who, mode).await
+    };
+    if out.ops == 0 && out.errors == 0 {
+        out.fail("no operation completed");
+    }
+    let secs = out.secs.max(1e-9);
+    Cell {
+        workload: spec.workload.into(),
+        variant: spec.variant.clone(),
+        who,
+        mode: mode.into(),
+        rep,
+        ops: out.ops,
+        errors: out.errors,
+        first_error: out.first_error,
+        throughput: out.ops as f64 / secs,
+        cpu_us_per_op: if out.ops > 0 {
+            out.cpu_ns as f64 / 1000.0 / out.ops as f64
+        } else {
+            0.0
+        },
+        cpu_pct: out.cpu_ns as f64 / 1e9 / secs * 100.0,
+        lat: out.lat_override.unwrap_or_else(|| out.lat.summary()),
+        metrics: out.metrics,
+        run: None,
+    }
+}
+
+/// W10: `bench-server append` measures itself; its JSON line becomes the outcome.
+fn append(programs: &Programs, plan: &Plan, who: Who, streams: usize, bytes: usize) -> Outcome {
+    let mut out = Outcome::default();
+    let v = match programs.append(who, streams, bytes, plan.warmup_s, plan.duration_s) {
+        Ok(v) => v,
+        Err(e) => {
+            out.fail(e);
+            return out;
+        }
+    };
+    let f = |k: &str| v[k].as_f64().unwrap_or(0.0);
+    out.ops = f("appends") as u64;
+    out.errors = f("errors") as u64;
+    out.first_error = v["first_error"].as_str().map(str::to_owned);
+    out.secs = f("secs");
+    out.cpu_ns = f("cpu_ns") as u64;
+    out.lat_override = Some(Percentiles {
+        p50: f("p50_us"),
+        p99: f("p99_us"),
+        p999: f("p999_us"),
+        ..Percentiles::default()
+    });
+    let payload = f("payload_bytes").max(1.0);
+    out.metric("payload_mb_per_s", payload / 1e6 / out.secs.max(1e-9));
+    out.metric("disk_write_bytes", f("write_bytes"));
+    out.metric("write_amplification", f("write_bytes") / payload);
+    out.metric("syscall_write_amplification", f("wchar") / payload);
+    out.metric("file_bytes", f("file_bytes"));
+    if f("held_bytes") > 0.0 {
+        out.metric(
+            "file_bytes_per_held_byte",
+            f("file_bytes") / f("held_bytes"),
+        );
+    }
+    out
+}
+
+/// Starts the contestant, runs the job against it, and stops it.
+async fn serve_and_run(
+    programs: &Programs,
+    plan: &Plan,
+    spec: &Spec,
+    who: Who,
+    mode: &str,
+) -> Outcome {
+    match programs.start(who, mode) {
         Ok(server) => {
             let ctx = Ctx {
                 target: Target::new(server.addr),
@@ -417,30 +521,6 @@ pub async fn run_one(programs: &Programs, plan: &Plan, spec: &Spec, who: Who, re
             o.fail(format!("server start: {e}"));
             o
         }
-    };
-    if out.ops == 0 && out.errors == 0 {
-        out.fail("no operation completed");
-    }
-    let secs = out.secs.max(1e-9);
-    Cell {
-        workload: spec.workload.into(),
-        variant: spec.variant.clone(),
-        who,
-        mode: mode.into(),
-        rep,
-        ops: out.ops,
-        errors: out.errors,
-        first_error: out.first_error,
-        throughput: out.ops as f64 / secs,
-        cpu_us_per_op: if out.ops > 0 {
-            out.cpu_ns as f64 / 1000.0 / out.ops as f64
-        } else {
-            0.0
-        },
-        cpu_pct: out.cpu_ns as f64 / 1e9 / secs * 100.0,
-        lat: out.lat.summary(),
-        metrics: out.metrics,
-        run: None,
     }
 }
 
@@ -466,5 +546,6 @@ async fn job(ctx: &Ctx, job: Job) -> Outcome {
             rate,
             pace,
         } => poll::run(ctx, pollers, rate, pace).await,
+        Job::Append { .. } => unreachable!("W10 runs no server"),
     }
 }

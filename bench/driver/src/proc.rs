@@ -34,6 +34,18 @@ impl Probe {
         if any { total } else { self.stat_cpu_ns() }
     }
 
+    /// Bytes the process has sent to the storage layer (`write_bytes` of `/proc/PID/io`,
+    /// counted when pages are dirtied); 0 when unreadable.
+    pub fn write_bytes(&self) -> u64 {
+        fs::read_to_string(format!("/proc/{}/io", self.pid))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("write_bytes:")?.trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
     fn stat_cpu_ns(&self) -> u64 {
         let Ok(stat) = fs::read_to_string(format!("/proc/{}/stat", self.pid)) else {
             return 0;

@@ -8,16 +8,27 @@
 //! ```
 //!
 //! `--workers 0` runs a tokio current-thread runtime; `N` a multi-thread runtime of N workers.
+//! `--data-dir DIR` keeps the resumable streams (the event log) and the sessions in the
+//! embedded SQLite database `DIR/spate.db` instead of memory (the benchmark's `spate-sqlite`
+//! contestant); everything else (the events history, webhooks) stays in memory.
+//!
+//! `bench-server append …` is not a server: it measures appends to the event log itself
+//! (memory, or SQLite with `--data-dir`) from many concurrent streams and prints one JSON
+//! line (workload W10, see `append.rs`).
 
+mod append;
 mod surface;
 
 use std::net::SocketAddr;
-
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use spate::server::ServerConfig;
 use spate::store::event_history::MemoryEventHistory;
+use spate::store::sqlite::event_log::SqliteEventLog;
+use spate::store::sqlite::session_store::SqliteSessionStore;
+use spate::store::sqlite::{Database, Durability};
 use spate::transport::http::client::webhook_sender::{HttpWebhookSender, WebhookSenderConfig};
 use spate::transport::http::server::{HttpConfig, McpHttp, ResponseMode};
 
@@ -43,6 +54,17 @@ struct Cli {
     /// Tokio worker threads; 0 = a current-thread runtime.
     #[arg(long, default_value_t = 1)]
     workers: usize,
+    /// Keep the event log and the sessions in SQLite in this directory (default: memory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measures event-log appends in process (no HTTP) and prints one JSON line.
+    Append(append::Args),
 }
 
 fn main() -> std::io::Result<()> {
@@ -57,7 +79,16 @@ fn main() -> std::io::Result<()> {
             .enable_all()
             .build()?
     };
-    runtime.block_on(serve(cli))
+    match cli.command {
+        Some(Command::Append(args)) => runtime.block_on(append::run(args, cli.data_dir)),
+        None => runtime.block_on(serve(cli)),
+    }
+}
+
+/// Opens the database in `dir` the way `spate serve --data-dir` does (`synchronous =
+/// NORMAL`: a commit survives the process being killed).
+fn open_db(dir: &std::path::Path) -> std::io::Result<Database> {
+    Database::open_dir(dir, Durability::Normal).map_err(std::io::Error::other)
 }
 
 async fn serve(cli: Cli) -> std::io::Result<()> {
@@ -72,9 +103,21 @@ async fn serve(cli: Cli) -> std::io::Result<()> {
     config.max_stateless_requests = surface::MAX_SESSIONS;
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
     eprintln!("bench-server listening on {}", listener.local_addr()?);
-    McpHttp::new(surface::server(events_config()?), config)
-        .serve(listener)
-        .await
+    let server = surface::server(events_config()?);
+    let http = match &cli.data_dir {
+        None => McpHttp::new(server, config),
+        Some(dir) => {
+            let db = open_db(dir)?;
+            let log = SqliteEventLog::open(db.clone(), config.retention)
+                .await
+                .map_err(std::io::Error::other)?;
+            let sessions = SqliteSessionStore::open(db)
+                .await
+                .map_err(std::io::Error::other)?;
+            McpHttp::with_stores(server, config, Arc::new(log), Some(Arc::new(sessions)))
+        }
+    };
+    http.serve(listener).await
 }
 
 /// The events settings: a history deep enough for the workloads, and webhooks delivered by

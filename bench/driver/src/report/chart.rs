@@ -16,6 +16,7 @@ const TOP: f64 = 56.0;
 fn colour(who: Who) -> &'static str {
     match who {
         Who::Spate => "#1f77b4",
+        Who::SpateSqlite => "#17becf",
         Who::Rmcp => "#ff7f0e",
         Who::Ts => "#2ca02c",
         Who::Python => "#d62728",

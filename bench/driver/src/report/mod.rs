@@ -135,8 +135,8 @@ pub fn write(results: &Results, out: &Path) -> Result<()> {
 
 /// The order of workloads in the report: the events fan-out (W7) beside the resource
 /// fan-out (W4) it is compared with, the other events workloads last.
-const ORDER: [&str; 10] = [
-    "W1", "W2", "W3", "W4", "W7", "W5", "W6", "storm", "W8", "W9",
+const ORDER: [&str; 11] = [
+    "W1", "W2", "W3", "W4", "W7", "W5", "W6", "storm", "W8", "W9", "W10",
 ];
 
 /// Adds to `results` the cells of the `results/results.json` under `out` that it does not

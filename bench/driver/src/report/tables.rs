@@ -7,6 +7,7 @@ use crate::contestants::Who;
 pub fn label(who: Who) -> &'static str {
     match who {
         Who::Spate => "Spate",
+        Who::SpateSqlite => "Spate on SQLite",
         Who::Rmcp => "rmcp 3.11.0",
         Who::Ts => "TS SDK 1.32.2",
         Who::Python => "Python SDK 2.3.0",
@@ -17,6 +18,12 @@ pub fn label(who: Who) -> &'static str {
 /// Why a contestant has no row in a workload.
 fn not_run(workload: &str, variant: &str, who: Who) -> Option<&'static str> {
     match (workload, who) {
+        ("W2" | "W6" | "W10", Who::SpateSqlite) => None,
+        (_, Who::SpateSqlite) => Some(
+            "Spate on SQLite (`bench-server --data-dir`) runs the workloads that write through the event log: W2, W6 and W10",
+        ),
+        ("W10", Who::Spate) => None,
+        ("W10", _) => Some("W10 measures Spate's own event log in process"),
         ("W7" | "W8" | "W9", _) => Some(
             "no other contestant serves the events extension (SEP-3415), so the events workloads run on Spate only",
         ),
@@ -93,6 +100,7 @@ pub fn all(r: &Results) -> String {
             "W9" => polls(&groups),
             "W5" => memory(&groups),
             "W6" => replay(&groups),
+            "W10" => appends(&groups),
             _ => storm(&groups),
         });
         s.push_str(&provenance(r, &groups));
@@ -183,9 +191,13 @@ fn steady(r: &Results, workload: &str, variant: &str, groups: &[Group]) -> Strin
         let tput = g.spread(|c| Some(c.throughput));
         let extra = match workload {
             "W2" => format!(
-                "{} events/s, first event p50 {} µs",
+                "{} events/s, first event p50 {} µs{}",
                 opt(g.metric("events_per_s")),
-                opt(g.metric("first_event_p50_us"))
+                opt(g.metric("first_event_p50_us")),
+                g.metric("disk_bytes_per_op")
+                    .filter(|b| *b > 0.0)
+                    .map(|b| format!("; {} B to disk per call", num(b)))
+                    .unwrap_or_default()
             ),
             "W3" => format!(
                 "initialize p50 {} / p99 {} µs; RSS {} → {} MiB",
@@ -287,6 +299,32 @@ fn replay(groups: &[Group]) -> String {
             errors(g),
         ));
     }
+    s
+}
+
+fn appends(groups: &[Group]) -> String {
+    let mut s = String::from(
+        "| contestant | appends/s | payload MB/s | CPU-µs/append (all threads) | CPU % | append p50 / p99 / p99.9 µs | disk bytes per payload byte (`write_bytes`) | `write()` bytes per payload byte | database files at the end, per byte held | errors |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for g in groups {
+        let med = |f: fn(&super::Cell) -> f64| g.spread(|c| Some(f(c))).map(|s| s.median);
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} / {} / {} | {} | {} | {} | {} |\n",
+            label(g.who),
+            spread(g.spread(|c| Some(c.throughput))),
+            opt(g.metric("payload_mb_per_s")),
+            spread(g.spread(|c| Some(c.cpu_us_per_op))),
+            spread(g.spread(|c| Some(c.cpu_pct))),
+            opt(med(|c| c.lat.p50)),
+            opt(med(|c| c.lat.p99)),
+            opt(med(|c| c.lat.p999)),
+            spread(g.spread(|c| c.metrics.get("write_amplification").copied())),
+            opt(g.metric("syscall_write_amplification")),
+            opt(g.metric("file_bytes_per_held_byte")),
+            errors(g),
+        ));
+    }
+    s.push_str("- `bench-server append` (no HTTP): each stream awaits its append before the next (for SQLite: until its group commit is done, as a server does before writing the event to the socket); the log's default retention (1000 events per stream), so appends also trim; the whole process pinned to the server CPU, the SQLite writer thread included; disk bytes are the process's `/proc/self/io` `write_bytes` over the measured window\n");
     s
 }
 

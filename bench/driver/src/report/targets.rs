@@ -192,7 +192,69 @@ pub fn section(r: &Results) -> String {
     let mut s = String::from(
         "## Targets (issue #5)\n\n| target | measured (Spate, medians) | |\n|---|---|---|\n",
     );
-    for c in &checks {
+    lines(&mut s, &checks);
+    s.push_str(
+        "## Targets of durable state (issue #23)\n\n| target | measured (Spate on SQLite, medians) | |\n|---|---|---|\n",
+    );
+    lines(&mut s, &durable(r));
+    s
+}
+
+/// Issue #23's targets: the SQLite contestant beside the memory one of the same run.
+fn durable(r: &Results) -> Vec<Check> {
+    let sqlite = Who::SpateSqlite;
+    let most = r
+        .plan
+        .append_streams
+        .iter()
+        .max()
+        .map(|n| format!("from {n} concurrent"));
+    let most = most.as_deref().unwrap_or("concurrent");
+    let mut checks = vec![
+        at_least(
+            "W10: ≥ 100 000 durable appends/s of ≤ 1 KB events (group commit)",
+            tput(r, "W10", most, sqlite),
+            Some(100_000.0),
+            " /s",
+        ),
+        at_most(
+            "W2: server CPU per bump call on SQLite ≤ 1.3× the memory backend's",
+            cpu(r, "W2", "bump", sqlite),
+            cpu(r, "W2", "bump", Who::Spate).map(|v| v * 1.3),
+            " µs",
+        ),
+    ];
+    for (pattern, what) in [("10000 B", "10 000 B"), ("of 100 B", "100 B")] {
+        checks.push(beside_memory(
+            at_least(
+                format!("W6: replay from SQLite ≥ 200 MB/s ({what} events)"),
+                metric(r, "W6", pattern, sqlite, "replay_mb_per_s"),
+                Some(200.0),
+                " MB/s",
+            ),
+            metric(r, "W6", pattern, Who::Spate, "replay_mb_per_s"),
+            " MB/s",
+        ));
+    }
+    let amp = metric(r, "W10", most, sqlite, "write_amplification");
+    checks.push(Check {
+        target: "W10: write amplification reported (disk bytes per event byte)".into(),
+        measured: amp.map_or("not measured".into(), |a| format!("{a:.2}×")),
+        met: None,
+    });
+    checks
+}
+
+/// Adds the memory backend's figure of the same run.
+fn beside_memory(mut check: Check, memory: Option<f64>, unit: &str) -> Check {
+    if let Some(m) = memory {
+        check.measured.push_str(&format!("; memory {m:.2}{unit}"));
+    }
+    check
+}
+
+fn lines(s: &mut String, checks: &[Check]) {
+    for c in checks {
         let verdict = match c.met {
             Some(true) => "met",
             Some(false) => "**missed**",
@@ -204,5 +266,4 @@ pub fn section(r: &Results) -> String {
         ));
     }
     s.push('\n');
-    s
 }

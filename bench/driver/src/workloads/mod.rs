@@ -44,6 +44,8 @@ pub struct Outcome {
     pub cpu_ns: u64,
     /// Per-operation latency.
     pub lat: Lat,
+    /// Latency percentiles measured elsewhere (W10's own process), reported instead of `lat`.
+    pub lat_override: Option<crate::stats::Percentiles>,
     /// Workload-specific figures (names carry their unit).
     pub metrics: BTreeMap<String, f64>,
 }

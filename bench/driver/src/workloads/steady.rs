@@ -63,12 +63,14 @@ pub async fn run(ctx: &Ctx, op: Op, connections: usize, pace: Pace) -> Outcome {
     tokio::time::sleep(ctx.warmup).await;
     let rss_before = ctx.probe.rss_bytes();
     let cpu0 = ctx.probe.cpu_ns();
+    let disk0 = ctx.probe.write_bytes();
     let t0 = Instant::now();
     phase.store(MEASURE, Ordering::Release);
     tokio::time::sleep(ctx.duration).await;
     phase.store(STOP, Ordering::Release);
     let secs = t0.elapsed().as_secs_f64();
     let cpu_ns = ctx.probe.cpu_ns().saturating_sub(cpu0);
+    let disk = ctx.probe.write_bytes().saturating_sub(disk0);
     let mut total = Outcome {
         secs,
         cpu_ns,
@@ -106,6 +108,10 @@ pub async fn run(ctx: &Ctx, op: Op, connections: usize, pace: Pace) -> Outcome {
             total.metric("rss_after_mib", after as f64 / 1048576.0);
         }
         Op::Echo => {}
+    }
+    if total.ops > 0 {
+        // What reached the disk per operation (the SQLite contestant's log and sessions).
+        total.metric("disk_bytes_per_op", disk as f64 / total.ops as f64);
     }
     total
 }
