@@ -205,6 +205,9 @@ pub(crate) struct ServerShared {
     pub(crate) webhooks: triggers::webhook::Webhooks,
     pub(crate) subscribers: triggers::Subscribers,
     pub(crate) nudges: triggers::check::Nudges,
+    /// Bumped whenever the set of event types changes (push streams watch it to end when
+    /// their type goes).
+    pub(crate) event_types: tokio::sync::watch::Sender<u64>,
 }
 
 /// A handle to a running (or about to run) server: change what it offers and notify clients.
@@ -263,6 +266,7 @@ impl Server {
                     webhooks,
                     subscribers: triggers::Subscribers::default(),
                     nudges: triggers::check::Nudges::default(),
+                    event_types: tokio::sync::watch::channel(0).0,
                 }),
             },
         }
@@ -483,6 +487,9 @@ mod catalog_api {
                 .catalog
                 .change(|c| upsert(&mut c.events, entry, |e| &e.descriptor.name));
             self.announce(ServerEvent::EventsChanged);
+            self.shared
+                .event_types
+                .send_modify(|n| *n = n.wrapping_add(1));
         }
 
         /// Removes an event type; whether it existed. Pollers of it get `NotFound` next;
@@ -495,6 +502,9 @@ mod catalog_api {
                 .change(|c| remove(&mut c.events, name, |e| &e.descriptor.name));
             if gone {
                 self.announce(ServerEvent::EventsChanged);
+                self.shared
+                    .event_types
+                    .send_modify(|n| *n = n.wrapping_add(1));
                 if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                     let server = self.clone();
                     let name = name.to_owned();

@@ -106,6 +106,23 @@ async fn protected(validation: impl FnOnce(&str) -> TokenValidation) -> (Running
     (s, resource)
 }
 
+/// A protected server whose tokens are introspected at `app`'s `/introspect`, served on
+/// 127.0.0.1; with its resource URL.
+async fn introspected(app: axum::Router) -> (Running, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}/introspect", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    protected(|_| {
+        TokenValidation::Introspection(IntrospectionValidation {
+            endpoint,
+            client_id: "mcp-server".into(),
+            client_secret: "server-secret".into(),
+            accept_missing_audience: false,
+        })
+    })
+    .await
+}
+
 fn token(claims: Value) -> String {
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("test-key".into());
@@ -385,18 +402,7 @@ async fn opaque_tokens_are_introspected() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}/introspect", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let (s, url) = protected(|_| {
-        TokenValidation::Introspection(IntrospectionValidation {
-            endpoint,
-            client_id: "mcp-server".into(),
-            client_secret: "server-secret".into(),
-            accept_missing_audience: false,
-        })
-    })
-    .await;
+    let (s, url) = introspected(app).await;
     *resource.lock().unwrap() = url;
 
     assert_eq!(
@@ -435,18 +441,7 @@ async fn an_endless_introspection_answer_is_cut_off() {
                 .unwrap()
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}/introspect", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let (s, _url) = protected(|_| {
-        TokenValidation::Introspection(IntrospectionValidation {
-            endpoint,
-            client_id: "mcp-server".into(),
-            client_secret: "server-secret".into(),
-            accept_missing_audience: false,
-        })
-    })
-    .await;
+    let (s, _url) = introspected(app).await;
     let started = std::time::Instant::now();
     let r = initialize(&s, Some("any-token")).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);

@@ -27,13 +27,12 @@ use spate_protocol::modern::set_subscription_id;
 use spate_protocol::{
     ClientCapabilities, ErrorObject, FitVersion, ProtocolVersion, Request, RequestId,
 };
-use tokio::sync::broadcast::error::RecvError;
 
 use super::error_codes;
 use super::reader::Reader;
 use crate::engine::RequestContext;
+use crate::server::ServerHandle;
 use crate::server::router::{Answer, fitted};
-use crate::server::{ServerEvent, ServerHandle};
 
 /// Positions read per round.
 const BATCH: usize = 256;
@@ -90,7 +89,8 @@ pub(crate) async fn stream(
     }
     // The first round's gap, if it read one, was reported by the first `active`.
     let mut first_round = batch.is_some();
-    let mut changes = server.shared.events.subscribe();
+    // Woken only when the set of event types changes, not by every server event.
+    let mut types_changed = server.shared.event_types.subscribe();
     'serve: loop {
         let current = match batch.take() {
             Some(current) => current,
@@ -142,12 +142,8 @@ pub(crate) async fn stream(
                     break 'serve;
                 }
             }
-            change = changes.recv() => {
-                let maybe_removed = matches!(
-                    change,
-                    Ok(ServerEvent::EventsChanged) | Err(RecvError::Lagged(_))
-                );
-                if maybe_removed && server.shared.catalog.snapshot().event(&p.name).is_none() {
+            _ = types_changed.changed() => {
+                if server.shared.catalog.snapshot().event(&p.name).is_none() {
                     // The type is gone: the subscription ends with the reason.
                     let data = EventsErrorData {
                         kind: Some(EventsErrorData::KIND_EVENT.to_owned()),

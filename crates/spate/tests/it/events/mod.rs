@@ -97,6 +97,16 @@ async fn call(client: &Client, method: &str, params: Value) -> Result<Value, Pee
     Ok(serde_json::from_str(raw.get()).unwrap())
 }
 
+/// Emits orders `range` (amount 1.0 each), one after another.
+async fn emit_orders(handle: &ServerHandle, range: std::ops::RangeInclusive<u64>) {
+    for n in range {
+        handle
+            .emit("order.created", &Order { n, amount: 1.0 }, None)
+            .await
+            .unwrap();
+    }
+}
+
 async fn poll(client: &Client, params: Value) -> PollEventsResult {
     serde_json::from_value(call(client, "events/poll", params).await.unwrap()).unwrap()
 }
@@ -236,12 +246,7 @@ async fn a_history_that_no_longer_reaches_the_cursor_says_truncated() {
         .await
         .cursor
         .unwrap();
-    for n in 1..=20 {
-        handle
-            .emit("order.created", &Order { n, amount: 1.0 }, None)
-            .await
-            .unwrap();
-    }
+    emit_orders(&handle, 1..=20).await;
     let late = poll(
         &s.client,
         json!({"name": "order.created", "cursor": cursor}),

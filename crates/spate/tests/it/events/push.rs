@@ -99,12 +99,7 @@ async fn a_stream_from_a_cursor_replays_after_it() {
         .await
         .cursor
         .unwrap();
-    for n in 1..=3 {
-        handle
-            .emit("order.created", &Order { n, amount: 1.0 }, None)
-            .await
-            .unwrap();
-    }
+    emit_orders(&handle, 1..=3).await;
     let mut notes = s.client.notifications();
     let peer = s.client.peer().clone();
     let params = json!({"name": "order.created", "cursor": cursor});
@@ -291,12 +286,7 @@ async fn push_is_interleaved_on_stdio() {
     let mut stream = client.stream_events_of("order.created", JsonObject::new());
     let emitter = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        for n in 1..=1000 {
-            handle
-                .emit("order.created", &Order { n, amount: 1.0 }, None)
-                .await
-                .unwrap();
-        }
+        emit_orders(&handle, 1..=1000).await;
     });
     let mut seen = Vec::new();
     while seen.len() < 1000 {
